@@ -1,0 +1,131 @@
+/*
+ * Copyright 2026 the original author or authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package io.github.gatewayerrorpolicy.autoconfigure;
+
+import io.github.gatewayerrorpolicy.classify.DefaultUpstreamFailureClassifier;
+import io.github.gatewayerrorpolicy.client.UpstreamResponseValidation;
+import io.github.gatewayerrorpolicy.classify.UpstreamFailureClassifier;
+import io.github.gatewayerrorpolicy.filter.UpstreamFailureFilter;
+import io.github.gatewayerrorpolicy.filter.UpstreamResponseBodyFilter;
+import io.github.gatewayerrorpolicy.web.ErrorMessages;
+import io.github.gatewayerrorpolicy.web.HtmlErrorRenderer;
+import io.github.gatewayerrorpolicy.web.PlainTextErrorRenderer;
+import io.github.gatewayerrorpolicy.web.ProblemDetailRenderer;
+import io.github.gatewayerrorpolicy.web.ProxyStatus;
+import io.github.gatewayerrorpolicy.web.UpstreamErrorRenderer;
+import io.github.gatewayerrorpolicy.web.UpstreamErrorWebExceptionHandler;
+import org.thymeleaf.spring6.SpringTemplateEngine;
+
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.http.codec.ServerCodecConfigurer;
+import org.springframework.util.StringUtils;
+
+/**
+ * Auto-configuration of the gateway error policy: upstream failures of Spring Cloud
+ * Gateway's HTTP routes are classified and answered with 502, 503 or 504, a
+ * {@code Proxy-Status} header and a page or problem document.
+ */
+@AutoConfiguration(afterName = "org.springframework.cloud.gateway.config.GatewayAutoConfiguration")
+@ConditionalOnWebApplication(type = Type.REACTIVE)
+@ConditionalOnClass(GlobalFilter.class)
+@ConditionalOnBooleanProperty(name = "gateway.error-policy.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(GatewayErrorPolicyProperties.class)
+public final class GatewayErrorPolicyAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	UpstreamFailureClassifier upstreamFailureClassifier() {
+		return new DefaultUpstreamFailureClassifier();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ProxyStatus gatewayProxyStatus(GatewayErrorPolicyProperties properties, Environment environment) {
+		String name = properties.getProxyStatus().getName();
+		if (!StringUtils.hasText(name)) {
+			name = environment.getProperty("spring.application.name", "gateway");
+		}
+		return new ProxyStatus(name);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	UpstreamResponseValidation upstreamResponseValidation() {
+		return new UpstreamResponseValidation();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	UpstreamFailureFilter upstreamFailureFilter(ProxyStatus proxyStatus) {
+		return new UpstreamFailureFilter(proxyStatus);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	UpstreamResponseBodyFilter upstreamResponseBodyFilter() {
+		return new UpstreamResponseBodyFilter();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ErrorMessages gatewayErrorMessages() {
+		return new ErrorMessages();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ProblemDetailRenderer problemDetailRenderer(ServerCodecConfigurer codecs) {
+		return new ProblemDetailRenderer(codecs);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	PlainTextErrorRenderer plainTextErrorRenderer() {
+		return new PlainTextErrorRenderer();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	UpstreamErrorWebExceptionHandler upstreamErrorWebExceptionHandler(UpstreamFailureClassifier classifier,
+			ProxyStatus proxyStatus, ErrorMessages messages, ObjectProvider<UpstreamErrorRenderer> renderers) {
+		return new UpstreamErrorWebExceptionHandler(classifier, proxyStatus, messages,
+				renderers.orderedStream().toList());
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(SpringTemplateEngine.class)
+	static class HtmlPageConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		HtmlErrorRenderer htmlErrorRenderer(ErrorMessages messages) {
+			return new HtmlErrorRenderer(messages);
+		}
+
+	}
+
+}

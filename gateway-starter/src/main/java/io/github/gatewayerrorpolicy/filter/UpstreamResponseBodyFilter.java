@@ -1,0 +1,92 @@
+/*
+ * Copyright 2026 the original author or authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package io.github.gatewayerrorpolicy.filter;
+
+import io.github.gatewayerrorpolicy.classify.UpstreamFailure;
+import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.cloud.gateway.filter.NettyWriteResponseFilter;
+import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
+import org.springframework.core.Ordered;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * Records errors raised while the upstream's response body is read.
+ * <p>
+ * {@link NettyWriteResponseFilter} copies the upstream body into the response after the
+ * rest of the chain has run, so upstream body failures surface there rather than in the
+ * routing filter. This filter, ordered just before it, decorates the response so that an
+ * error emitted by the body being written is recorded as an upstream failure in the
+ * {@link UpstreamPhase#DURING_RESPONSE} phase. Errors of the write itself (a client that
+ * went away) are not recorded, nor is anything written for a route that did not reach an
+ * upstream over HTTP (a {@code forward:} route's local handler, for example). A
+ * response-rewriting filter such as {@code ModifyResponseBody} reads the upstream body
+ * before it writes; its own errors are then left to Spring Boot.
+ */
+public class UpstreamResponseBodyFilter implements GlobalFilter, Ordered {
+
+	/**
+	 * Order of this filter: immediately before {@link NettyWriteResponseFilter}.
+	 */
+	public static final int ORDER = NettyWriteResponseFilter.WRITE_RESPONSE_FILTER_ORDER - 1;
+
+	@Override
+	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+		ServerHttpResponse response = new BodyRecordingResponse(exchange);
+		return chain.filter(exchange.mutate().response(response).build());
+	}
+
+	@Override
+	public int getOrder() {
+		return ORDER;
+	}
+
+	private static final class BodyRecordingResponse extends ServerHttpResponseDecorator {
+
+		private final ServerWebExchange exchange;
+
+		BodyRecordingResponse(ServerWebExchange exchange) {
+			super(exchange.getResponse());
+			this.exchange = exchange;
+		}
+
+		@Override
+		public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
+			return super.writeWith(Flux.from(body).doOnError(this::record));
+		}
+
+		@Override
+		public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
+			return super.writeAndFlushWith(Flux.from(body).doOnError(this::record));
+		}
+
+		private void record(Throwable error) {
+			if (this.exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR) != null) {
+				UpstreamFailure.record(this.exchange, error, UpstreamPhase.DURING_RESPONSE);
+			}
+		}
+
+	}
+
+}

@@ -1,0 +1,125 @@
+/*
+ * Copyright 2026 the original author or authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+package io.github.gatewayerrorpolicy.web;
+
+import java.net.URI;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+import io.github.gatewayerrorpolicy.classify.ErrorType;
+import reactor.core.publisher.Mono;
+
+import org.springframework.core.Ordered;
+import org.springframework.core.ResolvableType;
+import org.springframework.core.codec.Hints;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.codec.HttpMessageWriter;
+import org.springframework.http.codec.ServerCodecConfigurer;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * Renders an {@link UpstreamError} as an RFC 9457 problem document, through the
+ * application's own codecs, as {@code application/problem+json} or, for clients that ask
+ * for it, {@code application/json}.
+ * <p>
+ * Members: {@code type} (a URI per error type), {@code title}, {@code status},
+ * {@code detail}, {@code instance} (the request path), and the extension members
+ * {@code error} (the RFC 9209 type), {@code requestId} and {@code route}.
+ *
+ * @see <a href="https://www.rfc-editor.org/rfc/rfc9457">RFC 9457</a>
+ */
+public class ProblemDetailRenderer implements UpstreamErrorRenderer, Ordered {
+
+	/**
+	 * The base that the default problem type URIs are resolved against.
+	 */
+	public static final URI DEFAULT_TYPE_BASE = URI.create("https://gatewayerrorpolicy.github.io/problems/");
+
+	private static final ResolvableType PROBLEM_DETAIL = ResolvableType.forClass(ProblemDetail.class);
+
+	private static final List<MediaType> MEDIA_TYPES = List.of(MediaType.APPLICATION_PROBLEM_JSON,
+			MediaType.APPLICATION_JSON);
+
+	private final Map<MediaType, HttpMessageWriter<ProblemDetail>> writers;
+
+	private final Map<ErrorType, URI> types = new EnumMap<>(ErrorType.class);
+
+	public ProblemDetailRenderer(ServerCodecConfigurer codecs) {
+		this(codecs, DEFAULT_TYPE_BASE);
+	}
+
+	/**
+	 * Create a renderer whose problem types are resolved against the given base.
+	 * @param codecs the codecs to find a JSON writer in
+	 * @param typeBase the base of the problem type URIs; the error type is appended
+	 */
+	public ProblemDetailRenderer(ServerCodecConfigurer codecs, URI typeBase) {
+		this.writers = Map.of(MediaType.APPLICATION_PROBLEM_JSON, writer(codecs, MediaType.APPLICATION_PROBLEM_JSON),
+				MediaType.APPLICATION_JSON, writer(codecs, MediaType.APPLICATION_JSON));
+		for (ErrorType type : ErrorType.values()) {
+			this.types.put(type, typeBase.resolve(type.token()));
+		}
+	}
+
+	@SuppressWarnings("unchecked")
+	private static HttpMessageWriter<ProblemDetail> writer(ServerCodecConfigurer codecs, MediaType mediaType) {
+		for (HttpMessageWriter<?> writer : codecs.getWriters()) {
+			if (writer.canWrite(PROBLEM_DETAIL, mediaType)) {
+				return (HttpMessageWriter<ProblemDetail>) writer;
+			}
+		}
+		throw new IllegalStateException("No codec can write a ProblemDetail as " + mediaType
+				+ "; add a JSON library such as Jackson to the application");
+	}
+
+	@Override
+	public List<MediaType> getMediaTypes() {
+		return MEDIA_TYPES;
+	}
+
+	@Override
+	public Mono<Void> render(UpstreamError error, MediaType mediaType, ServerWebExchange exchange) {
+		ProblemDetail problem = ProblemDetail.forStatusAndDetail(error.status(), error.detail());
+		problem.setType(this.types.get(error.type()));
+		problem.setTitle(error.title());
+		problem.setInstance(instance(error.path()));
+		problem.setProperty("error", error.type().token());
+		problem.setProperty("requestId", error.requestId());
+		if (error.routeId() != null) {
+			problem.setProperty("route", error.routeId());
+		}
+		HttpMessageWriter<ProblemDetail> writer = this.writers.getOrDefault(mediaType,
+				this.writers.get(MediaType.APPLICATION_PROBLEM_JSON));
+		return writer.write(Mono.just(problem), PROBLEM_DETAIL, mediaType, exchange.getResponse(), Hints.none());
+	}
+
+	private static URI instance(String path) {
+		try {
+			return URI.create(path);
+		}
+		catch (IllegalArgumentException ex) {
+			return URI.create("");
+		}
+	}
+
+	@Override
+	public int getOrder() {
+		return 0;
+	}
+
+}

@@ -1,0 +1,172 @@
+/*
+ * Copyright 2026 the original author or authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+package io.github.gatewayerrorpolicy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+import io.github.gatewayerrorpolicy.test.ScriptedUpstream;
+import io.github.gatewayerrorpolicy.test.ScriptedUpstream.Script;
+import io.github.gatewayerrorpolicy.test.TestGateway;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * An upstream that fails after the gateway has begun to send its response: the client
+ * must see an aborted transfer, never a response that ends cleanly.
+ */
+@SpringBootTest(classes = TestGateway.class, webEnvironment = WebEnvironment.RANDOM_PORT)
+@ExtendWith(OutputCaptureExtension.class)
+class CommittedResponseFailureTests {
+
+	static final String FIRST_PART = "first part";
+
+	static final Semaphore FAIL_NOW = new Semaphore(0);
+
+	static final ScriptedUpstream OK = ScriptedUpstream.start(ScriptedUpstream.answering(ScriptedUpstream.ok("hello")));
+
+	static final ScriptedUpstream LENGTH_THEN_CLOSE = ScriptedUpstream.start(failingAfter(
+			"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n" + FIRST_PART, false));
+
+	static final ScriptedUpstream LENGTH_THEN_RESET = ScriptedUpstream.start(failingAfter(
+			"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n" + FIRST_PART, true));
+
+	static final ScriptedUpstream CHUNKED_THEN_CLOSE = ScriptedUpstream
+		.start(failingAfter("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\na\r\n"
+				+ FIRST_PART + "\r\n", false));
+
+	@LocalServerPort
+	int port;
+
+	@DynamicPropertySource
+	static void routes(DynamicPropertyRegistry registry) {
+		UpstreamFailureResponseTests.route(registry, 0, "ok", OK.url(), Map.of());
+		UpstreamFailureResponseTests.route(registry, 1, "length-close", LENGTH_THEN_CLOSE.url(), Map.of());
+		UpstreamFailureResponseTests.route(registry, 2, "length-reset", LENGTH_THEN_RESET.url(), Map.of());
+		UpstreamFailureResponseTests.route(registry, 3, "chunked-close", CHUNKED_THEN_CLOSE.url(), Map.of());
+	}
+
+	static Script failingAfter(String firstBytes, boolean reset) {
+		return (connection) -> {
+			connection.readRequest();
+			connection.write(firstBytes);
+			FAIL_NOW.tryAcquire(10, TimeUnit.SECONDS);
+			if (reset) {
+				connection.reset();
+			}
+		};
+	}
+
+	@Test
+	void contentLengthResponseCutOffByCloseIsAborted(CapturedOutput output) throws Exception {
+		String received = exchangeUntilAborted("/length-close/a");
+		assertThat(received).startsWith("HTTP/1.1 200 OK\r\n").containsIgnoringCase("content-length: 100\r\n");
+		assertThat(body(received)).isEqualTo(FIRST_PART);
+		assertThat(output).contains("Upstream failure on route length-close: http_response_incomplete, "
+				+ "aborted the response [request ");
+		assertFollowUpSucceeds();
+	}
+
+	@Test
+	void contentLengthResponseCutOffByResetIsAborted(CapturedOutput output) throws Exception {
+		String received = exchangeUntilAborted("/length-reset/a");
+		assertThat(body(received)).isEqualTo(FIRST_PART);
+		assertThat(output).contains("Upstream failure on route length-reset: http_response_incomplete, "
+				+ "aborted the response [request ");
+		assertFollowUpSucceeds();
+	}
+
+	@Test
+	void chunkedResponseCutOffHasNoLastChunk(CapturedOutput output) throws Exception {
+		String received = exchangeUntilAborted("/chunked-close/a");
+		assertThat(received).containsIgnoringCase("transfer-encoding: chunked\r\n");
+		assertThat(body(received)).contains(FIRST_PART).doesNotContain("\r\n0\r\n");
+		assertThat(output).contains("Upstream failure on route chunked-close: http_response_incomplete, "
+				+ "aborted the response [request ");
+		assertThat(output).doesNotContain("\tat ").doesNotContain("Error finishing response");
+		assertFollowUpSucceeds();
+	}
+
+	/**
+	 * Send a request, wait for the first part of the body, let the upstream fail, then
+	 * read until the gateway ends the connection; fail if it keeps it open.
+	 */
+	private String exchangeUntilAborted(String path) throws IOException {
+		ByteArrayOutputStream received = new ByteArrayOutputStream();
+		try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), this.port)) {
+			socket.setSoTimeout((int) Duration.ofSeconds(10).toMillis());
+			socket.getOutputStream()
+				.write(("GET " + path + " HTTP/1.1\r\nHost: gateway\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+			InputStream in = socket.getInputStream();
+			byte[] buffer = new byte[4096];
+			boolean released = false;
+			try {
+				for (int read = in.read(buffer); read != -1; read = in.read(buffer)) {
+					received.write(buffer, 0, read);
+					if (!released && received.toString(StandardCharsets.ISO_8859_1).contains(FIRST_PART)) {
+						FAIL_NOW.release();
+						released = true;
+					}
+				}
+			}
+			catch (java.net.SocketTimeoutException ex) {
+				fail("The gateway kept the connection open after the upstream failed: " + received);
+			}
+			catch (SocketException ex) {
+				// reset: aborted as well
+			}
+			assertThat(released).as("first part received").isTrue();
+		}
+		return received.toString(StandardCharsets.ISO_8859_1);
+	}
+
+	private static String body(String response) {
+		return response.substring(response.indexOf("\r\n\r\n") + 4);
+	}
+
+	private void assertFollowUpSucceeds() throws IOException {
+		try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), this.port)) {
+			socket.setSoTimeout((int) Duration.ofSeconds(10).toMillis());
+			socket.getOutputStream()
+				.write("GET /ok/a HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n\r\n"
+					.getBytes(StandardCharsets.US_ASCII));
+			String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+			assertThat(response).startsWith("HTTP/1.1 200 OK").endsWith("\r\n\r\nhello");
+		}
+	}
+
+}

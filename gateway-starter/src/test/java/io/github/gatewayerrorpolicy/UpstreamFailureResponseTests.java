@@ -1,0 +1,259 @@
+/*
+ * Copyright 2026 the original author or authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+package io.github.gatewayerrorpolicy;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import io.github.gatewayerrorpolicy.test.FullBacklogListener;
+import io.github.gatewayerrorpolicy.test.LoopbackDns;
+import io.github.gatewayerrorpolicy.test.ScriptedUpstream;
+import io.github.gatewayerrorpolicy.test.TestGateway;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Every upstream failure that can be produced on loopback, answered by a real gateway
+ * over real sockets, and checked for each kind of {@code Accept}.
+ */
+@SpringBootTest(classes = TestGateway.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+		properties = "spring.application.name=test-gateway")
+class UpstreamFailureResponseTests {
+
+	static final ScriptedUpstream OK = ScriptedUpstream.start(ScriptedUpstream.answering(ScriptedUpstream.ok("hello")));
+
+	static final int REFUSED_PORT = freePort();
+
+	static final FullBacklogListener FULL_BACKLOG = FullBacklogListener.start();
+
+	static final ScriptedUpstream CLOSE = ScriptedUpstream.start((connection) -> connection.readRequest());
+
+	static final ScriptedUpstream RESET = ScriptedUpstream.start((connection) -> {
+		connection.readRequest();
+		connection.reset();
+	});
+
+	static final ScriptedUpstream SILENT = ScriptedUpstream.start((connection) -> {
+		connection.readRequest();
+		connection.awaitClosedByPeer();
+	});
+
+	static final ScriptedUpstream GARBAGE = ScriptedUpstream
+		.start(ScriptedUpstream.writingThenAwaitingClose("GARBAGE\r\n\r\n"));
+
+	static final ScriptedUpstream INVALID_STATUS = ScriptedUpstream
+		.start(ScriptedUpstream.writingThenAwaitingClose("HTTP/1.1 2000 Huh\r\nContent-Length: 0\r\n\r\n"));
+
+	static final ScriptedUpstream BIG_HEADERS = ScriptedUpstream.start(ScriptedUpstream
+		.writingThenAwaitingClose("HTTP/1.1 200 OK\r\nX-Big: " + "a".repeat(20_000) + "\r\nContent-Length: 0\r\n\r\n"));
+
+	static final ScriptedUpstream CL_TE = ScriptedUpstream.start(ScriptedUpstream.writingThenAwaitingClose(
+			"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"));
+
+	static final ScriptedUpstream PLAIN_HTTP = ScriptedUpstream.start((connection) -> {
+		connection.readSome();
+		connection.write("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+	});
+
+	static final ScriptedUpstream HEAD_THEN_CLOSE = ScriptedUpstream.start((connection) -> {
+		connection.readRequest();
+		connection.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n");
+	});
+
+	static final String BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+
+	static final Pattern LEAKS = Pattern.compile("127\\.0\\.0\\.1|localhost|\\.invalid|[Ee]xception|netty|reactor|"
+			+ "java\\.|finishConnect|prematurely|PT0|GARBAGE|2000|8192|SSL/TLS|Content-Length are|took longer");
+
+	static final JsonMapper JSON = JsonMapper.builder().build();
+
+	final HttpClient client = HttpClient.newBuilder()
+		.version(HttpClient.Version.HTTP_1_1)
+		.connectTimeout(Duration.ofSeconds(5))
+		.build();
+
+	@LocalServerPort
+	int port;
+
+	@DynamicPropertySource
+	static void routes(DynamicPropertyRegistry registry) {
+		route(registry, 0, "ok", OK.url(), Map.of());
+		route(registry, 1, "refused", "http://127.0.0.1:" + REFUSED_PORT, Map.of());
+		route(registry, 2, "connect-timeout", "http://127.0.0.1:" + FULL_BACKLOG.port(),
+				Map.of("connect-timeout", "200"));
+		route(registry, 3, "dns", "http://upstream.invalid", Map.of());
+		route(registry, 4, "dns-timeout", "http://" + LoopbackDns.SILENT_PREFIX + "upstream.invalid", Map.of());
+		route(registry, 5, "close", CLOSE.url(), Map.of());
+		route(registry, 6, "reset", RESET.url(), Map.of());
+		route(registry, 7, "response-timeout", SILENT.url(), Map.of("response-timeout", "200"));
+		route(registry, 8, "garbage", GARBAGE.url(), Map.of());
+		route(registry, 9, "invalid-status", INVALID_STATUS.url(), Map.of());
+		route(registry, 10, "big-headers", BIG_HEADERS.url(), Map.of());
+		route(registry, 11, "cl-te", CL_TE.url(), Map.of());
+		route(registry, 12, "tls", "https://127.0.0.1:" + PLAIN_HTTP.port(), Map.of());
+		route(registry, 13, "head-then-close", HEAD_THEN_CLOSE.url(), Map.of());
+	}
+
+	static void route(DynamicPropertyRegistry registry, int index, String id, String uri,
+			Map<String, String> metadata) {
+		String prefix = "spring.cloud.gateway.server.webflux.routes[" + index + "].";
+		registry.add(prefix + "id", () -> id);
+		registry.add(prefix + "uri", () -> uri);
+		registry.add(prefix + "predicates[0]", () -> "Path=/" + id + "/**");
+		metadata.forEach((key, value) -> registry.add(prefix + "metadata." + key, () -> value));
+	}
+
+	static Stream<Arguments> failures() {
+		return Stream.of(failure("refused", 502, "connection_refused", null),
+				failure("connect-timeout", 504, "connection_timeout", null), failure("dns", 502, "dns_error", null),
+				failure("dns-timeout", 504, "dns_timeout", null), failure("close", 502, "connection_terminated", null),
+				failure("reset", 502, "connection_terminated", null),
+				failure("response-timeout", 504, "http_response_timeout", SILENT),
+				failure("garbage", 502, "http_protocol_error", GARBAGE),
+				failure("invalid-status", 502, "http_protocol_error", INVALID_STATUS),
+				failure("big-headers", 502, "http_response_header_section_size", BIG_HEADERS),
+				failure("cl-te", 502, "http_protocol_error", CL_TE), failure("tls", 502, "tls_protocol_error", null),
+				failure("head-then-close", 502, "http_response_incomplete", null));
+	}
+
+	static Arguments failure(String route, int status, String type, ScriptedUpstream closedByGateway) {
+		return Arguments.of(route, status, type, closedByGateway);
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@MethodSource("failures")
+	void answersAFailureForEveryKindOfClient(String route, int status, String type, ScriptedUpstream upstream)
+			throws Exception {
+		String path = "/" + route + "/orders/42";
+		HttpResponse<String> problem = get(path, "application/problem+json");
+		assertGenerated(problem, status, type, "application/problem+json");
+		JsonNode document = JSON.readTree(problem.body());
+		assertThat(document.get("type").asString()).isEqualTo("https://gatewayerrorpolicy.github.io/problems/" + type);
+		assertThat(document.get("title").asString()).isNotBlank();
+		assertThat(document.get("status").asInt()).isEqualTo(status);
+		assertThat(document.get("detail").asString()).isNotBlank();
+		assertThat(document.get("instance").asString()).isEqualTo(path);
+		assertThat(document.get("error").asString()).isEqualTo(type);
+		assertThat(document.get("requestId").asString()).isNotBlank();
+		assertThat(document.get("route").asString()).isEqualTo(route);
+		assertThat(document.propertyNames()).containsExactlyInAnyOrder("type", "title", "status", "detail", "instance",
+				"error", "requestId", "route");
+
+		HttpResponse<String> json = get(path, "application/json");
+		assertGenerated(json, status, type, "application/json");
+		assertThat(JSON.readTree(json.body()).get("error").asString()).isEqualTo(type);
+
+		HttpResponse<String> page = get(path, BROWSER);
+		assertGenerated(page, status, type, "text/html;charset=UTF-8");
+		assertThat(page.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(
+				(policy) -> assertThat(policy).startsWith("default-src 'none'").doesNotContain("script-src"));
+		assertThat(page.body()).startsWith("<!DOCTYPE html>")
+			.contains("<title>" + status + " ")
+			.contains(type)
+			.doesNotContain("<script", "src=", "url(", "@import", "http://", "https://");
+
+		HttpResponse<String> text = get(path, "text/plain");
+		assertGenerated(text, status, type, "text/plain;charset=UTF-8");
+		assertThat(text.body()).startsWith(status + " ").contains("error: " + type);
+
+		for (String accept : new String[] { "*/*", null, "image/png", "application/*" }) {
+			assertGenerated(get(path, accept), status, type, "application/problem+json");
+		}
+		assertGenerated(get(path, "text/html;q=0.5, text/plain;q=0.9"), status, type, "text/plain;charset=UTF-8");
+		assertGenerated(get(path, "text/*"), status, type, "text/html;charset=UTF-8");
+		assertGenerated(get(path, "this is not a media type"), status, type, "application/problem+json");
+
+		HttpResponse<String> followUp = get("/ok/again", null);
+		assertThat(followUp.statusCode()).isEqualTo(200);
+		assertThat(followUp.body()).isEqualTo("hello");
+		if (upstream != null) {
+			await().atMost(Duration.ofSeconds(10))
+				.untilAsserted(() -> assertThat(upstream.closedByGateway()).isEqualTo(upstream.connections()));
+		}
+	}
+
+	private void assertGenerated(HttpResponse<String> response, int status, String type, String contentType) {
+		assertThat(response.statusCode()).isEqualTo(status);
+		assertThat(response.headers().allValues("Proxy-Status")).containsExactly("test-gateway; error=" + type);
+		assertThat(response.headers().firstValue("Content-Type")).hasValue(contentType);
+		assertThat(response.headers().firstValue("Cache-Control")).hasValue("no-store");
+		assertThat(response.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+		assertThat(response.headers().firstValue("Content-Length")).hasValue(String.valueOf(response.body().length()));
+		assertThat(response.headers().map().keySet())
+			.allSatisfy((name) -> assertThat(name).isIn("cache-control", "content-length", "content-security-policy",
+					"content-type", "proxy-status", "x-content-type-options", "content-language"));
+		assertNothingLeaks(response);
+	}
+
+	static void assertNothingLeaks(HttpResponse<String> response) {
+		assertThat(response.body()).doesNotContainPattern(LEAKS);
+		response.headers()
+			.map()
+			.forEach((name, values) -> assertThat(values).noneMatch((value) -> LEAKS.matcher(value).find()));
+		for (int port : List.of(REFUSED_PORT, FULL_BACKLOG.port(), CLOSE.port(), RESET.port(), SILENT.port(),
+				GARBAGE.port(), INVALID_STATUS.port(), BIG_HEADERS.port(), CL_TE.port(), PLAIN_HTTP.port(),
+				HEAD_THEN_CLOSE.port())) {
+			Pattern portPattern = Pattern.compile("\\b" + port + "\\b");
+			assertThat(response.body()).doesNotContainPattern(portPattern);
+			response.headers()
+				.map()
+				.values()
+				.forEach((values) -> assertThat(values).noneMatch((value) -> portPattern.matcher(value).find()));
+		}
+	}
+
+	HttpResponse<String> get(String path, String accept) throws IOException, InterruptedException {
+		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + path))
+			.timeout(Duration.ofSeconds(10));
+		if (accept != null) {
+			request.header("Accept", accept);
+		}
+		return this.client.send(request.build(), BodyHandlers.ofString());
+	}
+
+	static int freePort() {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+}

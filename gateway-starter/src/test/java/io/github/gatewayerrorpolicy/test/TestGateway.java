@@ -1,0 +1,66 @@
+/*
+ * Copyright 2026 the original author or authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+package io.github.gatewayerrorpolicy.test;
+
+import java.time.Duration;
+import java.util.List;
+
+import io.netty.resolver.dns.DnsAddressResolverGroup;
+import io.netty.resolver.dns.DnsServerAddresses;
+import reactor.core.publisher.Mono;
+
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.cloud.gateway.config.HttpClientCustomizer;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.context.annotation.Bean;
+
+/**
+ * A gateway for tests: routes come from properties, names resolve through
+ * {@link LoopbackDns}, and a request with the header {@value #FAIL_HEADER} fails in a
+ * filter, for tests of errors that are not upstream failures.
+ */
+@SpringBootConfiguration(proxyBeanMethods = false)
+@EnableAutoConfiguration
+public class TestGateway {
+
+	/**
+	 * A request with this header ({@code before} or {@code after}) fails in a filter.
+	 */
+	public static final String FAIL_HEADER = "X-Test-Fail";
+
+	/**
+	 * The DNS server all tests resolve names with.
+	 */
+	public static final LoopbackDns DNS = LoopbackDns.start();
+
+	@Bean
+	HttpClientCustomizer loopbackDnsCustomizer() {
+		DnsServerAddresses servers = DnsServerAddresses.singleton(DNS.address());
+		return (client) -> client.resolver((spec) -> spec.queryTimeout(Duration.ofMillis(200))
+			.searchDomains(List.of())
+			.dnsAddressResolverGroupProvider((builder) -> new DnsAddressResolverGroup(
+					builder.nameServerProvider((hostname) -> servers.stream()))));
+	}
+
+	@Bean
+	GlobalFilter failingFilter() {
+		return (exchange, chain) -> exchange.getRequest().getHeaders().containsHeader(FAIL_HEADER)
+				? Mono.error(new IllegalStateException("failed before routing")) : chain.filter(exchange);
+	}
+
+}
