@@ -24,13 +24,23 @@ import org.springframework.boot.env.DefaultPropertiesPropertySource;
 import org.springframework.core.env.ConfigurableEnvironment;
 
 /**
- * Makes one log line per upstream failure the default: Reactor Netty's HTTP client logs
- * every connection error at WARN with a stack trace before it passes the same error on to
- * the gateway, where the error policy logs it once. Its logger is set to ERROR as a
- * default property, unless the policy is disabled or the application sets a level for
- * that logger or any of its parents.
+ * Prepares the environment for the gateway error policy, before any bean exists.
+ * <ul>
+ * <li>The master switch {@value #ENABLED} must be {@code true} or {@code false}: any
+ * other value would silently leave the policy off, so start-up fails instead.</li>
+ * <li>One log line per upstream failure is made the default: Reactor Netty's HTTP client
+ * logs every connection error at WARN with a stack trace before it passes the same error
+ * on to the gateway, where the policy logs it once. Its logger is set to ERROR as a
+ * default property, unless the policy is off or the application sets a level for that
+ * logger or any of its parents.</li>
+ * </ul>
  */
-public class UpstreamLoggingEnvironmentPostProcessor implements EnvironmentPostProcessor {
+public class GatewayErrorPolicyEnvironmentPostProcessor implements EnvironmentPostProcessor {
+
+	/**
+	 * The master switch of the policy.
+	 */
+	static final String ENABLED = "gateway.error-policy.enabled";
 
 	/**
 	 * The logger of Reactor Netty that repeats upstream connection errors.
@@ -39,7 +49,7 @@ public class UpstreamLoggingEnvironmentPostProcessor implements EnvironmentPostP
 
 	@Override
 	public void postProcessEnvironment(ConfigurableEnvironment environment, SpringApplication application) {
-		if (!environment.getProperty("gateway.error-policy.enabled", Boolean.class, true)) {
+		if (!isEnabled(environment.getProperty(ENABLED))) {
 			return;
 		}
 		for (String name = LOGGER; !name.isEmpty(); name = parent(name)) {
@@ -49,6 +59,17 @@ public class UpstreamLoggingEnvironmentPostProcessor implements EnvironmentPostP
 		}
 		DefaultPropertiesPropertySource.addOrMerge(Map.of("logging.level." + LOGGER, "error"),
 				environment.getPropertySources());
+	}
+
+	private static boolean isEnabled(String value) {
+		if (value == null || "true".equalsIgnoreCase(value.trim())) {
+			return true;
+		}
+		if ("false".equalsIgnoreCase(value.trim())) {
+			return false;
+		}
+		throw new IllegalStateException(
+				"Invalid value '" + value + "' for property '" + ENABLED + "': expected 'true' or 'false'");
 	}
 
 	private static String parent(String name) {

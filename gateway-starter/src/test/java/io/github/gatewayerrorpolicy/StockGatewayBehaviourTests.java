@@ -1,0 +1,107 @@
+/*
+ * Copyright 2026 the original author or authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+package io.github.gatewayerrorpolicy;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
+import java.util.Map;
+
+import io.github.gatewayerrorpolicy.test.ScriptedUpstream;
+import io.github.gatewayerrorpolicy.test.TestGateway;
+import io.github.gatewayerrorpolicy.web.UpstreamErrorWebExceptionHandler;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Pins what Spring Cloud Gateway does on its own, with the policy switched off, so that
+ * an upgrade that changes it shows up here.
+ */
+@SpringBootTest(classes = TestGateway.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+		properties = "gateway.error-policy.enabled=false")
+class StockGatewayBehaviourTests {
+
+	static final ScriptedUpstream GARBAGE = ScriptedUpstream
+		.start(ScriptedUpstream.writingThenAwaitingClose("GARBAGE\r\n\r\n"));
+
+	static final ScriptedUpstream SILENT = ScriptedUpstream.start((connection) -> {
+		connection.readRequest();
+		connection.awaitClosedByPeer();
+	});
+
+	final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+	@LocalServerPort
+	int port;
+
+	@Autowired
+	ApplicationContext context;
+
+	@DynamicPropertySource
+	static void routes(DynamicPropertyRegistry registry) {
+		UpstreamFailureResponseTests.route(registry, 0, "refused",
+				"http://127.0.0.1:" + UpstreamFailureResponseTests.freePort(), Map.of());
+		UpstreamFailureResponseTests.route(registry, 1, "garbage", GARBAGE.url(), Map.of());
+		UpstreamFailureResponseTests.route(registry, 2, "response-timeout", SILENT.url(),
+				Map.of("response-timeout", "200"));
+	}
+
+	@Test
+	void policyIsAbsent() {
+		assertThat(this.context.getBeansOfType(UpstreamErrorWebExceptionHandler.class)).isEmpty();
+	}
+
+	@Test
+	void refusedConnectionIsAnInternalServerError() throws Exception {
+		HttpResponse<String> response = get("/refused/a");
+		assertThat(response.statusCode()).isEqualTo(500);
+		assertThat(response.headers().firstValue("Proxy-Status")).isEmpty();
+		assertThat(response.body()).contains("\"error\":\"Internal Server Error\"");
+	}
+
+	@Test
+	void garbageResponseIsAnInternalServerError() throws Exception {
+		assertThat(get("/garbage/a").statusCode()).isEqualTo(500);
+	}
+
+	@Test
+	void responseTimeoutIsAGatewayTimeout() throws Exception {
+		HttpResponse<String> response = get("/response-timeout/a");
+		assertThat(response.statusCode()).isEqualTo(504);
+		assertThat(response.headers().firstValue("Proxy-Status")).isEmpty();
+	}
+
+	private HttpResponse<String> get(String path) throws Exception {
+		return this.client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + path))
+			.header("Accept", "application/json")
+			.timeout(Duration.ofSeconds(10))
+			.build(), BodyHandlers.ofString());
+	}
+
+}
