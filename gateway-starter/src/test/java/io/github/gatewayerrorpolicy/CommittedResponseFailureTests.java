@@ -28,8 +28,8 @@ import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
-import io.github.gatewayerrorpolicy.test.ScriptedUpstream;
-import io.github.gatewayerrorpolicy.test.ScriptedUpstream.Script;
+import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
+import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream.Script;
 import io.github.gatewayerrorpolicy.test.TestGateway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;

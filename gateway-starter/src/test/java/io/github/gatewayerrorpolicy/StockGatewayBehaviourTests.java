@@ -24,7 +24,8 @@ import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
 import java.util.Map;
 
-import io.github.gatewayerrorpolicy.test.ScriptedUpstream;
+import io.github.gatewayerrorpolicy.upstreams.ReservedPort;
+import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
 import io.github.gatewayerrorpolicy.test.TestGateway;
 import io.github.gatewayerrorpolicy.web.UpstreamErrorWebExceptionHandler;
 import org.junit.jupiter.api.Test;
@@ -50,10 +51,9 @@ class StockGatewayBehaviourTests {
 	static final ScriptedUpstream GARBAGE = ScriptedUpstream
 		.start(ScriptedUpstream.writingThenAwaitingClose("GARBAGE\r\n\r\n"));
 
-	static final ScriptedUpstream SILENT = ScriptedUpstream.start((connection) -> {
-		connection.readRequest();
-		connection.awaitClosedByPeer();
-	});
+	static final ScriptedUpstream SILENT = ScriptedUpstream.start(ScriptedUpstream.silent());
+
+	static final ReservedPort REFUSED = ReservedPort.reserve();
 
 	final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
@@ -65,8 +65,7 @@ class StockGatewayBehaviourTests {
 
 	@DynamicPropertySource
 	static void routes(DynamicPropertyRegistry registry) {
-		UpstreamFailureResponseTests.route(registry, 0, "refused",
-				"http://127.0.0.1:" + UpstreamFailureResponseTests.freePort(), Map.of());
+		UpstreamFailureResponseTests.route(registry, 0, "refused", REFUSED.url(), Map.of());
 		UpstreamFailureResponseTests.route(registry, 1, "garbage", GARBAGE.url(), Map.of());
 		UpstreamFailureResponseTests.route(registry, 2, "response-timeout", SILENT.url(),
 				Map.of("response-timeout", "200"));

@@ -27,7 +27,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
-import io.github.gatewayerrorpolicy.test.ScriptedUpstream;
+import io.github.gatewayerrorpolicy.upstreams.ReservedPort;
+import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
 import io.github.gatewayerrorpolicy.test.TestGateway;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -61,7 +62,7 @@ class UpstreamErrorHandlingTests {
 		.start(ScriptedUpstream.answering("HTTP/1.1 502 Bad Gateway\r\nProxy-Status: inner-proxy; error=dns_error\r\n"
 				+ "Content-Type: text/plain\r\nContent-Length: 5\r\n\r\ninner"));
 
-	static final int REFUSED_PORT = UpstreamFailureResponseTests.freePort();
+	static final ReservedPort REFUSED = ReservedPort.reserve();
 
 	final HttpClient client = HttpClient.newBuilder()
 		.version(HttpClient.Version.HTTP_1_1)
@@ -76,9 +77,9 @@ class UpstreamErrorHandlingTests {
 		UpstreamFailureResponseTests.route(registry, 0, "ok", OK.url(), Map.of());
 		UpstreamFailureResponseTests.route(registry, 1, "unavailable", UNAVAILABLE.url(), Map.of());
 		UpstreamFailureResponseTests.route(registry, 2, "behind-proxy", BEHIND_PROXY.url(), Map.of());
-		UpstreamFailureResponseTests.route(registry, 3, "refused", "http://127.0.0.1:" + REFUSED_PORT, Map.of());
+		UpstreamFailureResponseTests.route(registry, 3, "refused", REFUSED.url(), Map.of());
 		registry.add("spring.cloud.gateway.server.webflux.routes[4].id", () -> "forged\nINFO fake");
-		registry.add("spring.cloud.gateway.server.webflux.routes[4].uri", () -> "http://127.0.0.1:" + REFUSED_PORT);
+		registry.add("spring.cloud.gateway.server.webflux.routes[4].uri", () -> REFUSED.url());
 		registry.add("spring.cloud.gateway.server.webflux.routes[4].predicates[0]", () -> "Path=/forged/**");
 	}
 
@@ -159,7 +160,7 @@ class UpstreamErrorHandlingTests {
 				.containsPattern("Upstream failure on route (refused|forged_INFO fake): connection_refused, "
 						+ "answered 502 \\[request [0-9a-f]+-[0-9]+\\]$")
 				.satisfies((message) -> assertThat(message.substring(message.indexOf(" : "))).doesNotContain(
-						"127.0.0.1", String.valueOf(REFUSED_PORT), "Exception", "Connection refused", "\tat ")));
+						"127.0.0.1", String.valueOf(REFUSED.port()), "Exception", "Connection refused", "\tat ")));
 	}
 
 	private HttpResponse<String> send(String method, String path, String... headers)

@@ -17,7 +17,6 @@
 package io.github.gatewayerrorpolicy;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,9 +28,10 @@ import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
-import io.github.gatewayerrorpolicy.test.FullBacklogListener;
-import io.github.gatewayerrorpolicy.test.LoopbackDns;
-import io.github.gatewayerrorpolicy.test.ScriptedUpstream;
+import io.github.gatewayerrorpolicy.upstreams.FullBacklogListener;
+import io.github.gatewayerrorpolicy.upstreams.LoopbackDns;
+import io.github.gatewayerrorpolicy.upstreams.ReservedPort;
+import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
 import io.github.gatewayerrorpolicy.test.TestGateway;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -58,21 +58,15 @@ class UpstreamFailureResponseTests {
 
 	static final ScriptedUpstream OK = ScriptedUpstream.start(ScriptedUpstream.answering(ScriptedUpstream.ok("hello")));
 
-	static final int REFUSED_PORT = freePort();
+	static final ReservedPort REFUSED = ReservedPort.reserve();
 
 	static final FullBacklogListener FULL_BACKLOG = FullBacklogListener.start();
 
-	static final ScriptedUpstream CLOSE = ScriptedUpstream.start((connection) -> connection.readRequest());
+	static final ScriptedUpstream CLOSE = ScriptedUpstream.start(ScriptedUpstream.closing());
 
-	static final ScriptedUpstream RESET = ScriptedUpstream.start((connection) -> {
-		connection.readRequest();
-		connection.reset();
-	});
+	static final ScriptedUpstream RESET = ScriptedUpstream.start(ScriptedUpstream.resetting());
 
-	static final ScriptedUpstream SILENT = ScriptedUpstream.start((connection) -> {
-		connection.readRequest();
-		connection.awaitClosedByPeer();
-	});
+	static final ScriptedUpstream SILENT = ScriptedUpstream.start(ScriptedUpstream.silent());
 
 	static final ScriptedUpstream GARBAGE = ScriptedUpstream
 		.start(ScriptedUpstream.writingThenAwaitingClose("GARBAGE\r\n\r\n"));
@@ -86,10 +80,7 @@ class UpstreamFailureResponseTests {
 	static final ScriptedUpstream CL_TE = ScriptedUpstream.start(ScriptedUpstream.writingThenAwaitingClose(
 			"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n"));
 
-	static final ScriptedUpstream PLAIN_HTTP = ScriptedUpstream.start((connection) -> {
-		connection.readSome();
-		connection.write("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
-	});
+	static final ScriptedUpstream PLAIN_HTTP = ScriptedUpstream.start(ScriptedUpstream.plainHttpServer());
 
 	static final ScriptedUpstream HEAD_THEN_CLOSE = ScriptedUpstream.start((connection) -> {
 		connection.readRequest();
@@ -114,7 +105,7 @@ class UpstreamFailureResponseTests {
 	@DynamicPropertySource
 	static void routes(DynamicPropertyRegistry registry) {
 		route(registry, 0, "ok", OK.url(), Map.of());
-		route(registry, 1, "refused", "http://127.0.0.1:" + REFUSED_PORT, Map.of());
+		route(registry, 1, "refused", REFUSED.url(), Map.of());
 		route(registry, 2, "connect-timeout", "http://127.0.0.1:" + FULL_BACKLOG.port(),
 				Map.of("connect-timeout", "200"));
 		route(registry, 3, "dns", "http://upstream.invalid", Map.of());
@@ -226,7 +217,7 @@ class UpstreamFailureResponseTests {
 		response.headers()
 			.map()
 			.forEach((name, values) -> assertThat(values).noneMatch((value) -> LEAKS.matcher(value).find()));
-		for (int port : List.of(REFUSED_PORT, FULL_BACKLOG.port(), CLOSE.port(), RESET.port(), SILENT.port(),
+		for (int port : List.of(REFUSED.port(), FULL_BACKLOG.port(), CLOSE.port(), RESET.port(), SILENT.port(),
 				GARBAGE.port(), INVALID_STATUS.port(), BIG_HEADERS.port(), CL_TE.port(), PLAIN_HTTP.port(),
 				HEAD_THEN_CLOSE.port())) {
 			Pattern portPattern = Pattern.compile("\\b" + port + "\\b");
@@ -245,15 +236,6 @@ class UpstreamFailureResponseTests {
 			request.header("Accept", accept);
 		}
 		return this.client.send(request.build(), BodyHandlers.ofString());
-	}
-
-	static int freePort() {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			return socket.getLocalPort();
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException(ex);
-		}
 	}
 
 }

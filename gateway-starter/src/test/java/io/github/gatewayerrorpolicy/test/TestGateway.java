@@ -16,6 +16,8 @@
 
 package io.github.gatewayerrorpolicy.test;
 
+import io.github.gatewayerrorpolicy.upstreams.LoopbackDns;
+
 import java.time.Duration;
 import java.util.List;
 

@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-package io.github.gatewayerrorpolicy.test;
+package io.github.gatewayerrorpolicy.upstreams;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

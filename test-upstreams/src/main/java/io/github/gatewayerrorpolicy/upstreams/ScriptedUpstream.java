@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-package io.github.gatewayerrorpolicy.test;
+package io.github.gatewayerrorpolicy.upstreams;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -34,9 +34,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * An upstream on a loopback {@link ServerSocket} that answers each connection with a
- * script writing exact bytes, the way Envoy, nginx and HAProxy test their proxies.
+ * script writing exact bytes, the way Envoy, nginx and HAProxy test their proxies. Each
+ * connection is served on its own daemon thread.
  */
 public final class ScriptedUpstream implements AutoCloseable {
 
@@ -88,6 +91,49 @@ public final class ScriptedUpstream implements AutoCloseable {
 			while (connection.readRequest() != null) {
 				connection.write(response);
 			}
+		};
+	}
+
+	/**
+	 * A script that reads one request and never answers, until the gateway closes the
+	 * connection.
+	 * @return the script
+	 */
+	public static Script silent() {
+		return (connection) -> {
+			connection.readRequest();
+			connection.awaitClosedByPeer();
+		};
+	}
+
+	/**
+	 * A script that reads one request and closes the connection without answering.
+	 * @return the script
+	 */
+	public static Script closing() {
+		return Connection::readRequest;
+	}
+
+	/**
+	 * A script that reads one request and resets the connection without answering.
+	 * @return the script
+	 */
+	public static Script resetting() {
+		return (connection) -> {
+			connection.readRequest();
+			connection.reset();
+		};
+	}
+
+	/**
+	 * A script that behaves like a plain HTTP server receiving something that is no HTTP
+	 * request, such as a TLS client hello: it answers 400 and closes.
+	 * @return the script
+	 */
+	public static Script plainHttpServer() {
+		return (connection) -> {
+			connection.readSome();
+			connection.write("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
 		};
 	}
 
@@ -203,7 +249,7 @@ public final class ScriptedUpstream implements AutoCloseable {
 		 * @return the request head, or {@code null} if the gateway closed the connection
 		 * @throws IOException if reading fails
 		 */
-		public String readRequest() throws IOException {
+		public @Nullable String readRequest() throws IOException {
 			ByteArrayOutputStream head = new ByteArrayOutputStream();
 			int matched = 0;
 			while (matched < 4) {
