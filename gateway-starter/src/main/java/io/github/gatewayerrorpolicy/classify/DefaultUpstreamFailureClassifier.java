@@ -32,6 +32,7 @@ import io.netty.resolver.dns.DnsNameResolverTimeoutException;
 import org.jspecify.annotations.Nullable;
 import reactor.netty.channel.AbortedException;
 
+import org.springframework.cloud.gateway.support.NotFoundException;
 import org.springframework.cloud.gateway.support.TimeoutException;
 
 /**
@@ -55,7 +56,8 @@ import org.springframework.cloud.gateway.support.TimeoutException;
  * over the limit: {@code TooLongFrameException};</li>
  * <li>TLS: {@code SSLException}, with a {@code GeneralSecurityException} in its chain
  * when the certificate was refused;</li>
- * <li>pool exhausted: Reactor Pool's acquire-timeout or pending-limit exception.</li>
+ * <li>pool exhausted: Reactor Pool's acquire-timeout or pending-limit exception;</li>
+ * <li>no instance for an {@code lb:} route: the gateway's {@code NotFoundException}.</li>
  * </ul>
  */
 public class DefaultUpstreamFailureClassifier implements UpstreamFailureClassifier {
@@ -84,6 +86,9 @@ public class DefaultUpstreamFailureClassifier implements UpstreamFailureClassifi
 		}
 		if (error instanceof TimeoutException) {
 			return ErrorType.HTTP_RESPONSE_TIMEOUT;
+		}
+		if (error instanceof NotFoundException) {
+			return ErrorType.DESTINATION_UNAVAILABLE;
 		}
 		if (isPoolError(error)) {
 			return ErrorType.CONNECTION_LIMIT_REACHED;

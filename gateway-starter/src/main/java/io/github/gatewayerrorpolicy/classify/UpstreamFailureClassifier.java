@@ -18,10 +18,11 @@ package io.github.gatewayerrorpolicy.classify;
 /**
  * Decides which RFC 9209 error type describes a failed call to an upstream.
  * <p>
- * Only errors that were raised by the upstream call itself reach a classifier, so an
- * implementation never has to tell upstream failures from other errors. Declare a bean of
- * this type to replace the {@link DefaultUpstreamFailureClassifier}; delegate to it for
- * the cases you do not handle.
+ * Only errors that were raised by the upstream call itself reach a classifier (and the
+ * load balancer's finding that no instance is available), so an implementation never has
+ * to tell upstream failures from other errors. Declare a bean of this type to replace the
+ * {@link DefaultUpstreamFailureClassifier}; delegate to it for the cases you do not
+ * handle.
  */
 @FunctionalInterface
 public interface UpstreamFailureClassifier {

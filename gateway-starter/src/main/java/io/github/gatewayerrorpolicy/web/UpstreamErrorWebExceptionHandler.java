@@ -23,6 +23,7 @@ import java.util.Locale;
 import io.github.gatewayerrorpolicy.classify.ErrorType;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailure;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailureClassifier;
+import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -30,6 +31,7 @@ import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
 
 import org.springframework.cloud.gateway.route.Route;
+import org.springframework.cloud.gateway.support.NotFoundException;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
@@ -44,8 +46,9 @@ import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebExceptionHandler;
 
 /**
- * Answers the failures of upstream calls that the gateway's filters recorded, and passes
- * every other error on to Spring Boot's handling unchanged.
+ * Answers the failures of upstream calls that the gateway's filters recorded, and the
+ * load balancer's "no instance available" for {@code lb:} routes, and passes every other
+ * error on to Spring Boot's handling unchanged.
  * <p>
  * Before the response is committed, the failure is classified and answered with its
  * status, a {@code Proxy-Status} header, {@code Cache-Control: no-store},
@@ -103,6 +106,9 @@ public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Or
 	@Override
 	public Mono<Void> handle(ServerWebExchange exchange, Throwable ex) {
 		UpstreamFailure failure = UpstreamFailure.of(exchange, ex);
+		if (failure == null && isNoInstanceAvailable(exchange, ex)) {
+			failure = new UpstreamFailure(ex, UpstreamPhase.BEFORE_RESPONSE);
+		}
 		if (failure == null) {
 			return Mono.error(ex);
 		}
@@ -127,6 +133,20 @@ public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Or
 				exchange.getRequest().getId(), routeId, this.clock.instant(), locale);
 		Offer offer = negotiate(exchange);
 		return offer.renderer().render(error, offer.mediaType(), exchange);
+	}
+
+	/**
+	 * Whether the load balancer found no instance for an {@code lb:} route: Spring Cloud
+	 * Gateway raises a 503 {@link NotFoundException} before any upstream call is made.
+	 * With {@code use404} the application asked for a 404, which is left alone.
+	 */
+	private static boolean isNoInstanceAvailable(ServerWebExchange exchange, Throwable ex) {
+		if (!(ex instanceof NotFoundException notFound)
+				|| notFound.getStatusCode().value() != HttpStatus.SERVICE_UNAVAILABLE.value()) {
+			return false;
+		}
+		Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
+		return route != null && "lb".equalsIgnoreCase(route.getUri().getScheme());
 	}
 
 	private static @Nullable String routeId(ServerWebExchange exchange) {
