@@ -1,0 +1,86 @@
+/*
+ * Copyright 2026 the original author or authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+package io.github.gatewayerrorpolicy.sample;
+
+import java.io.IOException;
+import java.time.Duration;
+
+import io.github.gatewayerrorpolicy.upstreams.FullBacklogListener;
+import io.github.gatewayerrorpolicy.upstreams.LoopbackDns;
+import io.github.gatewayerrorpolicy.upstreams.ReservedPort;
+import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
+
+/**
+ * The demo upstreams, all in this process on loopback ports the operating system chooses.
+ */
+public final class DemoUpstreams implements AutoCloseable {
+
+	/**
+	 * How long the mid-body upstream waits after its first bytes before it closes, so
+	 * that the gateway has begun its response by then.
+	 */
+	static final Duration MID_BODY_PAUSE = Duration.ofMillis(300);
+
+	final ScriptedUpstream ok = ScriptedUpstream
+		.start(ScriptedUpstream.answering(ScriptedUpstream.ok("Hello from the demo upstream.\n")));
+
+	final ReservedPort refused = ReservedPort.reserve();
+
+	final FullBacklogListener connectTimeout = FullBacklogListener.start();
+
+	final ScriptedUpstream slow = ScriptedUpstream.start(ScriptedUpstream.silent());
+
+	final ScriptedUpstream close = ScriptedUpstream.start(ScriptedUpstream.closing());
+
+	final ScriptedUpstream reset = ScriptedUpstream.start(ScriptedUpstream.resetting());
+
+	final ScriptedUpstream garbage = ScriptedUpstream
+		.start(ScriptedUpstream.writingThenAwaitingClose("HELLO, I AM NOT HTTP\r\n\r\n"));
+
+	final ScriptedUpstream bigHeaders = ScriptedUpstream.start(ScriptedUpstream.writingThenAwaitingClose(
+			"HTTP/1.1 200 OK\r\nX-Padding: " + "x".repeat(64 * 1024) + "\r\nContent-Length: 0\r\n\r\n"));
+
+	final ScriptedUpstream clTe = ScriptedUpstream.start(ScriptedUpstream.writingThenAwaitingClose(
+			"HTTP/1.1 200 OK\r\nContent-Length: 6\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n"));
+
+	final ScriptedUpstream plainHttp = ScriptedUpstream.start(ScriptedUpstream.plainHttpServer());
+
+	final ScriptedUpstream unavailable = ScriptedUpstream.start(ScriptedUpstream
+		.answering("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html; charset=utf-8\r\nRetry-After: 30\r\n"
+				+ "Content-Length: 66\r\n\r\n<!DOCTYPE html><title>Maintenance</title><h1>Back in a minute</h1>"));
+
+	final ScriptedUpstream midBody = ScriptedUpstream.start((connection) -> {
+		connection.readRequest();
+		connection.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n"
+				+ "The first part of a long answer, and then the upstream fails.\n");
+		Thread.sleep(MID_BODY_PAUSE.toMillis());
+	});
+
+	final LoopbackDns dns = LoopbackDns.start();
+
+	@Override
+	public void close() throws IOException, InterruptedException {
+		for (ScriptedUpstream upstream : new ScriptedUpstream[] { this.ok, this.slow, this.close, this.reset,
+				this.garbage, this.bigHeaders, this.clTe, this.plainHttp, this.unavailable, this.midBody }) {
+			upstream.close();
+		}
+		this.refused.close();
+		this.connectTimeout.close();
+		this.dns.close();
+	}
+
+}
