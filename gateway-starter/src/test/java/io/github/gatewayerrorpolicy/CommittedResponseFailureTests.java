@@ -28,9 +28,9 @@ import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
-import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
-import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream.Script;
 import io.github.gatewayerrorpolicy.test.TestGateway;
+import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream.Script;
+import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -74,10 +74,10 @@ class CommittedResponseFailureTests {
 
 	@DynamicPropertySource
 	static void routes(DynamicPropertyRegistry registry) {
-		UpstreamFailureResponseTests.route(registry, 0, "ok", OK.url(), Map.of());
-		UpstreamFailureResponseTests.route(registry, 1, "length-close", LENGTH_THEN_CLOSE.url(), Map.of());
-		UpstreamFailureResponseTests.route(registry, 2, "length-reset", LENGTH_THEN_RESET.url(), Map.of());
-		UpstreamFailureResponseTests.route(registry, 3, "chunked-close", CHUNKED_THEN_CLOSE.url(), Map.of());
+		TestGateway.route(registry, 0, "ok", OK.url(), Map.of());
+		TestGateway.route(registry, 1, "length-close", LENGTH_THEN_CLOSE.url(), Map.of());
+		TestGateway.route(registry, 2, "length-reset", LENGTH_THEN_RESET.url(), Map.of());
+		TestGateway.route(registry, 3, "chunked-close", CHUNKED_THEN_CLOSE.url(), Map.of());
 	}
 
 	static Script failingAfter(String firstBytes, boolean reset) {

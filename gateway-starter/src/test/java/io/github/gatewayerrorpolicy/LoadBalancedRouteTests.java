@@ -16,17 +16,14 @@
 
 package io.github.gatewayerrorpolicy;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandlers;
-import java.time.Duration;
 import java.util.Map;
 
+import io.github.gatewayerrorpolicy.test.GatewayClient;
 import io.github.gatewayerrorpolicy.test.TestGateway;
 import io.github.gatewayerrorpolicy.upstreams.ReservedPort;
 import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.test.context.SpringBootTest;
@@ -49,19 +46,21 @@ class LoadBalancedRouteTests {
 
 	static final ReservedPort REFUSED = ReservedPort.reserve();
 
-	final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+	GatewayClient gateway;
 
-	@LocalServerPort
-	int port;
+	@BeforeEach
+	void connect(@LocalServerPort int port) {
+		this.gateway = new GatewayClient(port);
+	}
 
 	@DynamicPropertySource
 	static void routes(DynamicPropertyRegistry registry) {
 		String instances = "spring.cloud.discovery.client.simple.instances.";
 		registry.add(instances + "orders[0].uri", OK::url);
 		registry.add(instances + "payments[0].uri", REFUSED::url);
-		UpstreamFailureResponseTests.route(registry, 0, "orders", "lb://orders", Map.of());
-		UpstreamFailureResponseTests.route(registry, 1, "payments", "lb://payments", Map.of());
-		UpstreamFailureResponseTests.route(registry, 2, "invoices", "lb://invoices", Map.of());
+		TestGateway.route(registry, 0, "orders", "lb://orders", Map.of());
+		TestGateway.route(registry, 1, "payments", "lb://payments", Map.of());
+		TestGateway.route(registry, 2, "invoices", "lb://invoices", Map.of());
 	}
 
 	@Test
@@ -90,10 +89,7 @@ class LoadBalancedRouteTests {
 	}
 
 	private HttpResponse<String> get(String path) throws Exception {
-		return this.client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + path))
-			.header("Accept", "application/problem+json")
-			.timeout(Duration.ofSeconds(10))
-			.build(), BodyHandlers.ofString());
+		return this.gateway.get(path, "application/problem+json");
 	}
 
 }

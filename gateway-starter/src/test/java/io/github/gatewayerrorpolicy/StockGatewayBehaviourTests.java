@@ -16,18 +16,15 @@
 
 package io.github.gatewayerrorpolicy;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandlers;
-import java.time.Duration;
 import java.util.Map;
 
+import io.github.gatewayerrorpolicy.test.GatewayClient;
+import io.github.gatewayerrorpolicy.test.TestGateway;
 import io.github.gatewayerrorpolicy.upstreams.ReservedPort;
 import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
-import io.github.gatewayerrorpolicy.test.TestGateway;
 import io.github.gatewayerrorpolicy.web.UpstreamErrorWebExceptionHandler;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -55,20 +52,21 @@ class StockGatewayBehaviourTests {
 
 	static final ReservedPort REFUSED = ReservedPort.reserve();
 
-	final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+	GatewayClient gateway;
 
-	@LocalServerPort
-	int port;
+	@BeforeEach
+	void connect(@LocalServerPort int port) {
+		this.gateway = new GatewayClient(port);
+	}
 
 	@Autowired
 	ApplicationContext context;
 
 	@DynamicPropertySource
 	static void routes(DynamicPropertyRegistry registry) {
-		UpstreamFailureResponseTests.route(registry, 0, "refused", REFUSED.url(), Map.of());
-		UpstreamFailureResponseTests.route(registry, 1, "garbage", GARBAGE.url(), Map.of());
-		UpstreamFailureResponseTests.route(registry, 2, "response-timeout", SILENT.url(),
-				Map.of("response-timeout", "200"));
+		TestGateway.route(registry, 0, "refused", REFUSED.url(), Map.of());
+		TestGateway.route(registry, 1, "garbage", GARBAGE.url(), Map.of());
+		TestGateway.route(registry, 2, "response-timeout", SILENT.url(), Map.of("response-timeout", "200"));
 	}
 
 	@Test
@@ -97,10 +95,7 @@ class StockGatewayBehaviourTests {
 	}
 
 	private HttpResponse<String> get(String path) throws Exception {
-		return this.client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + path))
-			.header("Accept", "application/json")
-			.timeout(Duration.ofSeconds(10))
-			.build(), BodyHandlers.ofString());
+		return this.gateway.get(path, "application/json");
 	}
 
 }

@@ -17,19 +17,16 @@
 package io.github.gatewayerrorpolicy;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandlers;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
+import io.github.gatewayerrorpolicy.test.GatewayClient;
+import io.github.gatewayerrorpolicy.test.TestGateway;
 import io.github.gatewayerrorpolicy.upstreams.ReservedPort;
 import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
-import io.github.gatewayerrorpolicy.test.TestGateway;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -64,20 +61,19 @@ class UpstreamErrorHandlingTests {
 
 	static final ReservedPort REFUSED = ReservedPort.reserve();
 
-	final HttpClient client = HttpClient.newBuilder()
-		.version(HttpClient.Version.HTTP_1_1)
-		.connectTimeout(Duration.ofSeconds(5))
-		.build();
+	GatewayClient gateway;
 
-	@LocalServerPort
-	int port;
+	@BeforeEach
+	void connect(@LocalServerPort int port) {
+		this.gateway = new GatewayClient(port);
+	}
 
 	@DynamicPropertySource
 	static void routes(DynamicPropertyRegistry registry) {
-		UpstreamFailureResponseTests.route(registry, 0, "ok", OK.url(), Map.of());
-		UpstreamFailureResponseTests.route(registry, 1, "unavailable", UNAVAILABLE.url(), Map.of());
-		UpstreamFailureResponseTests.route(registry, 2, "behind-proxy", BEHIND_PROXY.url(), Map.of());
-		UpstreamFailureResponseTests.route(registry, 3, "refused", REFUSED.url(), Map.of());
+		TestGateway.route(registry, 0, "ok", OK.url(), Map.of());
+		TestGateway.route(registry, 1, "unavailable", UNAVAILABLE.url(), Map.of());
+		TestGateway.route(registry, 2, "behind-proxy", BEHIND_PROXY.url(), Map.of());
+		TestGateway.route(registry, 3, "refused", REFUSED.url(), Map.of());
 		registry.add("spring.cloud.gateway.server.webflux.routes[4].id", () -> "forged\nINFO fake");
 		registry.add("spring.cloud.gateway.server.webflux.routes[4].uri", () -> REFUSED.url());
 		registry.add("spring.cloud.gateway.server.webflux.routes[4].predicates[0]", () -> "Path=/forged/**");
@@ -165,13 +161,7 @@ class UpstreamErrorHandlingTests {
 
 	private HttpResponse<String> send(String method, String path, String... headers)
 			throws IOException, InterruptedException {
-		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + path))
-			.method(method, HttpRequest.BodyPublishers.noBody())
-			.timeout(Duration.ofSeconds(10));
-		for (int i = 0; i < headers.length; i += 2) {
-			request.header(headers[i], headers[i + 1]);
-		}
-		return this.client.send(request.build(), BodyHandlers.ofString());
+		return this.gateway.send(method, path, headers);
 	}
 
 }

@@ -17,22 +17,20 @@
 package io.github.gatewayerrorpolicy;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import io.github.gatewayerrorpolicy.test.GatewayClient;
+import io.github.gatewayerrorpolicy.test.TestGateway;
 import io.github.gatewayerrorpolicy.upstreams.FullBacklogListener;
 import io.github.gatewayerrorpolicy.upstreams.LoopbackDns;
 import io.github.gatewayerrorpolicy.upstreams.ReservedPort;
 import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
-import io.github.gatewayerrorpolicy.test.TestGateway;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -94,40 +92,31 @@ class UpstreamFailureResponseTests {
 
 	static final JsonMapper JSON = JsonMapper.builder().build();
 
-	final HttpClient client = HttpClient.newBuilder()
-		.version(HttpClient.Version.HTTP_1_1)
-		.connectTimeout(Duration.ofSeconds(5))
-		.build();
+	GatewayClient gateway;
 
-	@LocalServerPort
-	int port;
+	@BeforeEach
+	void connect(@LocalServerPort int port) {
+		this.gateway = new GatewayClient(port);
+	}
 
 	@DynamicPropertySource
 	static void routes(DynamicPropertyRegistry registry) {
-		route(registry, 0, "ok", OK.url(), Map.of());
-		route(registry, 1, "refused", REFUSED.url(), Map.of());
-		route(registry, 2, "connect-timeout", "http://127.0.0.1:" + FULL_BACKLOG.port(),
+		TestGateway.route(registry, 0, "ok", OK.url(), Map.of());
+		TestGateway.route(registry, 1, "refused", REFUSED.url(), Map.of());
+		TestGateway.route(registry, 2, "connect-timeout", "http://127.0.0.1:" + FULL_BACKLOG.port(),
 				Map.of("connect-timeout", "200"));
-		route(registry, 3, "dns", "http://upstream.invalid", Map.of());
-		route(registry, 4, "dns-timeout", "http://" + LoopbackDns.SILENT_PREFIX + "upstream.invalid", Map.of());
-		route(registry, 5, "close", CLOSE.url(), Map.of());
-		route(registry, 6, "reset", RESET.url(), Map.of());
-		route(registry, 7, "response-timeout", SILENT.url(), Map.of("response-timeout", "200"));
-		route(registry, 8, "garbage", GARBAGE.url(), Map.of());
-		route(registry, 9, "invalid-status", INVALID_STATUS.url(), Map.of());
-		route(registry, 10, "big-headers", BIG_HEADERS.url(), Map.of());
-		route(registry, 11, "cl-te", CL_TE.url(), Map.of());
-		route(registry, 12, "tls", "https://127.0.0.1:" + PLAIN_HTTP.port(), Map.of());
-		route(registry, 13, "head-then-close", HEAD_THEN_CLOSE.url(), Map.of());
-	}
-
-	static void route(DynamicPropertyRegistry registry, int index, String id, String uri,
-			Map<String, String> metadata) {
-		String prefix = "spring.cloud.gateway.server.webflux.routes[" + index + "].";
-		registry.add(prefix + "id", () -> id);
-		registry.add(prefix + "uri", () -> uri);
-		registry.add(prefix + "predicates[0]", () -> "Path=/" + id + "/**");
-		metadata.forEach((key, value) -> registry.add(prefix + "metadata." + key, () -> value));
+		TestGateway.route(registry, 3, "dns", "http://upstream.invalid", Map.of());
+		TestGateway.route(registry, 4, "dns-timeout", "http://" + LoopbackDns.SILENT_PREFIX + "upstream.invalid",
+				Map.of());
+		TestGateway.route(registry, 5, "close", CLOSE.url(), Map.of());
+		TestGateway.route(registry, 6, "reset", RESET.url(), Map.of());
+		TestGateway.route(registry, 7, "response-timeout", SILENT.url(), Map.of("response-timeout", "200"));
+		TestGateway.route(registry, 8, "garbage", GARBAGE.url(), Map.of());
+		TestGateway.route(registry, 9, "invalid-status", INVALID_STATUS.url(), Map.of());
+		TestGateway.route(registry, 10, "big-headers", BIG_HEADERS.url(), Map.of());
+		TestGateway.route(registry, 11, "cl-te", CL_TE.url(), Map.of());
+		TestGateway.route(registry, 12, "tls", "https://127.0.0.1:" + PLAIN_HTTP.port(), Map.of());
+		TestGateway.route(registry, 13, "head-then-close", HEAD_THEN_CLOSE.url(), Map.of());
 	}
 
 	static Stream<Arguments> failures() {
@@ -230,12 +219,7 @@ class UpstreamFailureResponseTests {
 	}
 
 	HttpResponse<String> get(String path, String accept) throws IOException, InterruptedException {
-		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + path))
-			.timeout(Duration.ofSeconds(10));
-		if (accept != null) {
-			request.header("Accept", accept);
-		}
-		return this.client.send(request.build(), BodyHandlers.ofString());
+		return this.gateway.get(path, accept);
 	}
 
 }

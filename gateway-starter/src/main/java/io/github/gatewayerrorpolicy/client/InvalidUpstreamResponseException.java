@@ -21,7 +21,8 @@ import io.netty.handler.codec.DecoderException;
 /**
  * An upstream response that is not valid HTTP although Netty's decoder accepted it. It is
  * a {@link DecoderException}, as Netty's own decoding failures are, so it is classified
- * as {@code http_protocol_error}.
+ * as {@code http_protocol_error}. It carries no stack trace: where it was raised says
+ * nothing, and the error path should not pay for capturing one.
  */
 public class InvalidUpstreamResponseException extends DecoderException {
 
@@ -31,6 +32,11 @@ public class InvalidUpstreamResponseException extends DecoderException {
 	 */
 	public InvalidUpstreamResponseException(String message) {
 		super(message);
+	}
+
+	@Override
+	public synchronized Throwable fillInStackTrace() {
+		return this;
 	}
 
 }

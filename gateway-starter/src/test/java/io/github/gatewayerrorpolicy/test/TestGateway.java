@@ -20,6 +20,7 @@ import io.github.gatewayerrorpolicy.upstreams.LoopbackDns;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsServerAddresses;
@@ -30,6 +31,7 @@ import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
 import org.springframework.cloud.gateway.config.HttpClientCustomizer;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.context.annotation.Bean;
+import org.springframework.test.context.DynamicPropertyRegistry;
 
 /**
  * A gateway for tests: routes come from properties, names resolve through
@@ -49,6 +51,23 @@ public class TestGateway {
 	 * The DNS server all tests resolve names with.
 	 */
 	public static final LoopbackDns DNS = LoopbackDns.start();
+
+	/**
+	 * Add a route for {@code /<id>/**} to the given URI.
+	 * @param registry the registry of a {@code @DynamicPropertySource}
+	 * @param index the index of the route
+	 * @param id the id of the route, and the first segment of its path
+	 * @param uri the upstream
+	 * @param metadata the route's metadata, such as {@code response-timeout}
+	 */
+	public static void route(DynamicPropertyRegistry registry, int index, String id, String uri,
+			Map<String, String> metadata) {
+		String prefix = "spring.cloud.gateway.server.webflux.routes[" + index + "].";
+		registry.add(prefix + "id", () -> id);
+		registry.add(prefix + "uri", () -> uri);
+		registry.add(prefix + "predicates[0]", () -> "Path=/" + id + "/**");
+		metadata.forEach((key, value) -> registry.add(prefix + "metadata." + key, () -> value));
+	}
 
 	@Bean
 	HttpClientCustomizer loopbackDnsCustomizer() {

@@ -1,0 +1,78 @@
+/*
+ * Copyright 2026 the original author or authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+package io.github.gatewayerrorpolicy.test;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
+
+/**
+ * A real HTTP/1.1 client of the gateway under test, on loopback. Its connections are
+ * pooled, so a follow-up request goes over the connection an earlier one used.
+ */
+public final class GatewayClient {
+
+	private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+	private final HttpClient client = HttpClient.newBuilder()
+		.version(HttpClient.Version.HTTP_1_1)
+		.connectTimeout(TIMEOUT)
+		.build();
+
+	private final int port;
+
+	public GatewayClient(int port) {
+		this.port = port;
+	}
+
+	/**
+	 * Send a GET request.
+	 * @param path the path and query
+	 * @param accept the {@code Accept} header, or {@code null} for none
+	 * @return the response
+	 * @throws IOException if the exchange fails
+	 * @throws InterruptedException if interrupted
+	 */
+	public HttpResponse<String> get(String path, String accept) throws IOException, InterruptedException {
+		return (accept != null) ? send("GET", path, "Accept", accept) : send("GET", path);
+	}
+
+	/**
+	 * Send a request without a body.
+	 * @param method the method
+	 * @param path the path and query
+	 * @param headers header names and values, alternating
+	 * @return the response
+	 * @throws IOException if the exchange fails
+	 * @throws InterruptedException if interrupted
+	 */
+	public HttpResponse<String> send(String method, String path, String... headers)
+			throws IOException, InterruptedException {
+		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + path))
+			.method(method, HttpRequest.BodyPublishers.noBody())
+			.timeout(TIMEOUT);
+		for (int i = 0; i < headers.length; i += 2) {
+			request.header(headers[i], headers[i + 1]);
+		}
+		return this.client.send(request.build(), BodyHandlers.ofString());
+	}
+
+}
