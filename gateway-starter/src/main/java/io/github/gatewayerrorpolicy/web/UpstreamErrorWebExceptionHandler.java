@@ -15,7 +15,7 @@
  */
 package io.github.gatewayerrorpolicy.web;
 
-import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -76,21 +76,13 @@ public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Or
 
 	private final List<Offer> offers;
 
-	private final Clock clock;
-
 	public UpstreamErrorWebExceptionHandler(UpstreamFailureClassifier classifier, ProxyStatus proxyStatus,
 			ErrorMessages messages, List<? extends UpstreamErrorRenderer> renderers) {
-		this(classifier, proxyStatus, messages, renderers, Clock.systemUTC());
-	}
-
-	UpstreamErrorWebExceptionHandler(UpstreamFailureClassifier classifier, ProxyStatus proxyStatus,
-			ErrorMessages messages, List<? extends UpstreamErrorRenderer> renderers, Clock clock) {
 		Assert.notEmpty(renderers, "'renderers' must not be empty");
 		this.classifier = classifier;
 		this.proxyStatus = proxyStatus;
 		this.messages = messages;
 		this.offers = offers(renderers);
-		this.clock = clock;
 	}
 
 	private static List<Offer> offers(List<? extends UpstreamErrorRenderer> renderers) {
@@ -130,7 +122,7 @@ public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Or
 		Locale locale = locale(exchange);
 		UpstreamError error = new UpstreamError(type, status, this.messages.title(type, locale),
 				this.messages.detail(type, locale), exchange.getRequest().getURI().getRawPath(),
-				exchange.getRequest().getId(), routeId, this.clock.instant(), locale);
+				exchange.getRequest().getId(), routeId, Instant.now(), locale);
 		Offer offer = negotiate(exchange);
 		return offer.renderer().render(error, offer.mediaType(), exchange);
 	}
