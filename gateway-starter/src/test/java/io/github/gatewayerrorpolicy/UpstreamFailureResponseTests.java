@@ -197,7 +197,9 @@ class UpstreamFailureResponseTests {
 		assertThat(response.headers().firstValue("Content-Length")).hasValue(String.valueOf(response.body().length()));
 		assertThat(response.headers().map().keySet())
 			.allSatisfy((name) -> assertThat(name).isIn("cache-control", "content-length", "content-security-policy",
-					"content-type", "proxy-status", "x-content-type-options", "content-language"));
+					"content-type", "proxy-status", "x-content-type-options", "content-language", "vary"));
+		assertThat(response.headers().firstValue("Content-Language")).hasValue("en");
+		assertThat(response.headers().firstValue("Vary")).hasValue("Accept, Accept-Language");
 		assertNothingLeaks(response);
 	}
 

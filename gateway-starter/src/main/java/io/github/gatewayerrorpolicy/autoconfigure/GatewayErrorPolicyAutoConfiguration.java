@@ -13,18 +13,20 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
+
 package io.github.gatewayerrorpolicy.autoconfigure;
 
 import io.github.gatewayerrorpolicy.classify.DefaultUpstreamFailureClassifier;
-import io.github.gatewayerrorpolicy.client.UpstreamResponseValidation;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailureClassifier;
+import io.github.gatewayerrorpolicy.client.UpstreamResponseValidation;
 import io.github.gatewayerrorpolicy.filter.UpstreamFailureFilter;
 import io.github.gatewayerrorpolicy.filter.UpstreamResponseBodyFilter;
+import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
 import io.github.gatewayerrorpolicy.web.ErrorMessages;
+import io.github.gatewayerrorpolicy.web.ErrorResponseWriter;
 import io.github.gatewayerrorpolicy.web.HtmlErrorRenderer;
 import io.github.gatewayerrorpolicy.web.PlainTextErrorRenderer;
 import io.github.gatewayerrorpolicy.web.ProblemDetailRenderer;
-import io.github.gatewayerrorpolicy.web.ProxyStatus;
 import io.github.gatewayerrorpolicy.web.UpstreamErrorRenderer;
 import io.github.gatewayerrorpolicy.web.UpstreamErrorWebExceptionHandler;
 import org.thymeleaf.spring6.SpringTemplateEngine;
@@ -38,16 +40,18 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.cloud.gateway.route.RouteLocator;
+import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.http.codec.ServerCodecConfigurer;
-import org.springframework.util.StringUtils;
 
 /**
  * Auto-configuration of the gateway error policy: upstream failures of Spring Cloud
  * Gateway's HTTP routes are classified and answered with 502, 503 or 504, a
- * {@code Proxy-Status} header and a page or problem document.
+ * {@code Proxy-Status} header and a page or problem document, as the global settings and
+ * each route's metadata say.
  */
 @AutoConfiguration(afterName = "org.springframework.cloud.gateway.config.GatewayAutoConfiguration")
 @ConditionalOnWebApplication(type = Type.REACTIVE)
@@ -64,36 +68,8 @@ public final class GatewayErrorPolicyAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	ProxyStatus gatewayProxyStatus(GatewayErrorPolicyProperties properties, Environment environment) {
-		String name = properties.getProxyStatus().getName();
-		if (!StringUtils.hasText(name)) {
-			name = environment.getProperty("spring.application.name", "gateway");
-		}
-		return new ProxyStatus(name);
-	}
-
-	@Bean
-	@ConditionalOnMissingBean
-	UpstreamResponseValidation upstreamResponseValidation() {
-		return new UpstreamResponseValidation();
-	}
-
-	@Bean
-	@ConditionalOnMissingBean
-	UpstreamFailureFilter upstreamFailureFilter(ProxyStatus proxyStatus) {
-		return new UpstreamFailureFilter(proxyStatus);
-	}
-
-	@Bean
-	@ConditionalOnMissingBean
-	UpstreamResponseBodyFilter upstreamResponseBodyFilter() {
-		return new UpstreamResponseBodyFilter();
-	}
-
-	@Bean
-	@ConditionalOnMissingBean
-	ErrorMessages gatewayErrorMessages() {
-		return new ErrorMessages();
+	ErrorMessages gatewayErrorMessages(ApplicationContext applicationContext) {
+		return new ErrorMessages(applicationContext, applicationContext.getClassLoader());
 	}
 
 	@Bean
@@ -110,10 +86,50 @@ public final class GatewayErrorPolicyAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	ErrorResponseWriter errorResponseWriter(ErrorMessages messages, ObjectProvider<UpstreamErrorRenderer> renderers) {
+		return new ErrorResponseWriter(messages, renderers.orderedStream().toList());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean(ErrorPolicyResolver.class)
+	RouteErrorPolicyResolver errorPolicyResolver(GatewayErrorPolicyProperties properties, Environment environment,
+			ErrorResponseWriter writer) {
+		ErrorPolicyFactory factory = new ErrorPolicyFactory(writer.getMediaTypes(),
+				environment.getProperty("spring.application.name", "gateway"));
+		return new RouteErrorPolicyResolver(factory.create(properties, GatewayErrorPolicyProperties.PREFIX), factory,
+				environment);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RouteErrorPolicyVerifier routeErrorPolicyVerifier(ObjectProvider<RouteLocator> routeLocator,
+			ObjectProvider<RouteErrorPolicyResolver> resolver) {
+		return new RouteErrorPolicyVerifier(routeLocator, resolver);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	UpstreamResponseValidation upstreamResponseValidation() {
+		return new UpstreamResponseValidation();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	UpstreamFailureFilter upstreamFailureFilter(ErrorPolicyResolver policies, ErrorResponseWriter writer) {
+		return new UpstreamFailureFilter(policies, writer);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	UpstreamResponseBodyFilter upstreamResponseBodyFilter() {
+		return new UpstreamResponseBodyFilter();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
 	UpstreamErrorWebExceptionHandler upstreamErrorWebExceptionHandler(UpstreamFailureClassifier classifier,
-			ProxyStatus proxyStatus, ErrorMessages messages, ObjectProvider<UpstreamErrorRenderer> renderers) {
-		return new UpstreamErrorWebExceptionHandler(classifier, proxyStatus, messages,
-				renderers.orderedStream().toList());
+			ErrorPolicyResolver policies, ErrorResponseWriter writer) {
+		return new UpstreamErrorWebExceptionHandler(classifier, policies, writer);
 	}
 
 	@Configuration(proxyBeanMethods = false)
@@ -122,8 +138,12 @@ public final class GatewayErrorPolicyAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		HtmlErrorRenderer htmlErrorRenderer(ErrorMessages messages) {
-			return new HtmlErrorRenderer(messages);
+		HtmlErrorRenderer htmlErrorRenderer(ErrorMessages messages, ApplicationContext applicationContext,
+				Environment environment) {
+			return new HtmlErrorRenderer(messages, applicationContext,
+					environment.getProperty("spring.thymeleaf.prefix", "classpath:/templates/"),
+					environment.getProperty("spring.thymeleaf.suffix", ".html"),
+					environment.getProperty("spring.thymeleaf.cache", Boolean.class, true));
 		}
 
 	}

@@ -27,7 +27,8 @@ import org.springframework.core.env.ConfigurableEnvironment;
  * Prepares the environment for the gateway error policy, before any bean exists.
  * <ul>
  * <li>The master switch {@value #ENABLED} must be {@code true} or {@code false}: any
- * other value would silently leave the policy off, so start-up fails instead.</li>
+ * other value would silently leave the policy off, so start-up fails instead, with an
+ * {@link InvalidErrorPolicyException}.</li>
  * <li>One log line per upstream failure is made the default: Reactor Netty's HTTP client
  * logs every connection error at WARN with a stack trace before it passes the same error
  * on to the gateway, where the policy logs it once. Its logger is set to ERROR as a
@@ -68,8 +69,7 @@ public class GatewayErrorPolicyEnvironmentPostProcessor implements EnvironmentPo
 		if ("false".equalsIgnoreCase(value.trim())) {
 			return false;
 		}
-		throw new IllegalStateException(
-				"Invalid value '" + value + "' for property '" + ENABLED + "': expected 'true' or 'false'");
+		throw new InvalidErrorPolicyException(ENABLED, value, "true or false");
 	}
 
 	private static String parent(String name) {

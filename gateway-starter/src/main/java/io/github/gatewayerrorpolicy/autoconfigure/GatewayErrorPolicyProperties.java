@@ -13,17 +13,30 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
+
 package io.github.gatewayerrorpolicy.autoconfigure;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
- * Configuration of the gateway error policy.
+ * Configuration of the gateway error policy. The same settings, under a route's
+ * {@code error-policy} metadata, override these for that route.
  */
-@ConfigurationProperties("gateway.error-policy")
+@ConfigurationProperties(GatewayErrorPolicyProperties.PREFIX)
 public class GatewayErrorPolicyProperties {
+
+	/**
+	 * Prefix of the properties.
+	 */
+	public static final String PREFIX = "gateway.error-policy";
 
 	/**
 	 * Whether the gateway answers upstream failures with the error policy. When off,
@@ -31,7 +44,42 @@ public class GatewayErrorPolicyProperties {
 	 */
 	private boolean enabled = true;
 
-	private final ProxyStatus proxyStatus = new ProxyStatus();
+	/**
+	 * Status to answer each error type with, instead of the one RFC 9209 recommends. Keys
+	 * are error types such as 'connection-refused'; values must be 5xx statuses.
+	 */
+	private Map<String, Integer> status = new LinkedHashMap<>();
+
+	/**
+	 * How long clients should wait before retrying, per error type, sent as a
+	 * 'Retry-After' header in whole seconds on 502, 503 and 504 answers.
+	 */
+	private Map<String, Duration> retryAfter = new LinkedHashMap<>();
+
+	/**
+	 * Whether answers carry technical details for internal environments: where in the
+	 * upstream exchange the failure happened and which route failed. Never exception
+	 * messages, stack traces or addresses.
+	 */
+	private boolean exposeDetails;
+
+	/**
+	 * Upstream error statuses (5xx) to replace with the gateway's own page and problem
+	 * document, keeping the status, as nginx's 'proxy_intercept_errors' does. The
+	 * upstream body is read and discarded.
+	 */
+	private List<Integer> maskUpstreamErrors = new ArrayList<>();
+
+	/**
+	 * Media types offered, in order of preference among those a client accepts equally,
+	 * e.g. 'text/html' first to send pages to clients that accept anything. Empty to
+	 * offer all: problem+json, json, HTML (with Thymeleaf) and plain text, in that order.
+	 */
+	private List<String> mediaTypes = new ArrayList<>();
+
+	private final ProxyStatusHeader proxyStatus = new ProxyStatusHeader();
+
+	private final Page page = new Page();
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -41,14 +89,63 @@ public class GatewayErrorPolicyProperties {
 		this.enabled = enabled;
 	}
 
-	public ProxyStatus getProxyStatus() {
+	public Map<String, Integer> getStatus() {
+		return this.status;
+	}
+
+	public void setStatus(Map<String, Integer> status) {
+		this.status = status;
+	}
+
+	public Map<String, Duration> getRetryAfter() {
+		return this.retryAfter;
+	}
+
+	public void setRetryAfter(Map<String, Duration> retryAfter) {
+		this.retryAfter = retryAfter;
+	}
+
+	public boolean isExposeDetails() {
+		return this.exposeDetails;
+	}
+
+	public void setExposeDetails(boolean exposeDetails) {
+		this.exposeDetails = exposeDetails;
+	}
+
+	public List<Integer> getMaskUpstreamErrors() {
+		return this.maskUpstreamErrors;
+	}
+
+	public void setMaskUpstreamErrors(List<Integer> maskUpstreamErrors) {
+		this.maskUpstreamErrors = maskUpstreamErrors;
+	}
+
+	public List<String> getMediaTypes() {
+		return this.mediaTypes;
+	}
+
+	public void setMediaTypes(List<String> mediaTypes) {
+		this.mediaTypes = mediaTypes;
+	}
+
+	public ProxyStatusHeader getProxyStatus() {
 		return this.proxyStatus;
+	}
+
+	public Page getPage() {
+		return this.page;
 	}
 
 	/**
 	 * Settings of the RFC 9209 Proxy-Status header.
 	 */
-	public static class ProxyStatus {
+	public static class ProxyStatusHeader {
+
+		/**
+		 * Whether to send the Proxy-Status header.
+		 */
+		private boolean enabled = true;
 
 		/**
 		 * Name this gateway gives itself in the Proxy-Status header. Defaults to
@@ -56,12 +153,81 @@ public class GatewayErrorPolicyProperties {
 		 */
 		private @Nullable String name;
 
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
 		public @Nullable String getName() {
 			return this.name;
 		}
 
 		public void setName(@Nullable String name) {
 			this.name = name;
+		}
+
+	}
+
+	/**
+	 * Settings of the page shown to people.
+	 */
+	public static class Page {
+
+		/**
+		 * Name of the site, shown at the top of the page and in its title.
+		 */
+		private @Nullable String siteName;
+
+		/**
+		 * Where visitors can contact support: an http, https or mailto URL, linked from
+		 * the page.
+		 */
+		private @Nullable String supportUrl;
+
+		/**
+		 * A status page of the service: an http or https URL, linked from the page.
+		 */
+		private @Nullable String statusPageUrl;
+
+		/**
+		 * Name of an application Thymeleaf template to render, e.g. 'orders/unavailable';
+		 * looked up before 'gateway-errors/<status>' and 'gateway-errors/5xx'.
+		 */
+		private @Nullable String template;
+
+		public @Nullable String getSiteName() {
+			return this.siteName;
+		}
+
+		public void setSiteName(@Nullable String siteName) {
+			this.siteName = siteName;
+		}
+
+		public @Nullable String getSupportUrl() {
+			return this.supportUrl;
+		}
+
+		public void setSupportUrl(@Nullable String supportUrl) {
+			this.supportUrl = supportUrl;
+		}
+
+		public @Nullable String getStatusPageUrl() {
+			return this.statusPageUrl;
+		}
+
+		public void setStatusPageUrl(@Nullable String statusPageUrl) {
+			this.statusPageUrl = statusPageUrl;
+		}
+
+		public @Nullable String getTemplate() {
+			return this.template;
+		}
+
+		public void setTemplate(@Nullable String template) {
+			this.template = template;
 		}
 
 	}

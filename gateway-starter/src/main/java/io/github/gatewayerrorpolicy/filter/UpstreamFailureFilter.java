@@ -13,33 +13,46 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
+
 package io.github.gatewayerrorpolicy.filter;
 
 import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.github.gatewayerrorpolicy.classify.UpstreamFailure;
 import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
-import io.github.gatewayerrorpolicy.web.ProxyStatus;
+import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
+import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
+import io.github.gatewayerrorpolicy.policy.ProxyStatus;
+import io.github.gatewayerrorpolicy.web.ErrorResponseWriter;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
+import reactor.netty.Connection;
 
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.filter.NettyRoutingFilter;
+import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
- * Wraps the gateway's HTTP routing filter and records the errors the upstream call raises
- * while the response head is awaited on the exchange for
- * {@link io.github.gatewayerrorpolicy.web.UpstreamErrorWebExceptionHandler}. The error
+ * Wraps the gateway's HTTP routing filter. It records on the exchange the errors the
+ * upstream call raises while the response head is awaited, for
+ * {@link io.github.gatewayerrorpolicy.web.UpstreamErrorWebExceptionHandler}; the error
  * itself travels on unchanged, so retry and circuit-breaker filters still see what the
  * HTTP client raised.
  * <p>
- * When the upstream answers with a 5xx status, the response is passed through and a
- * {@code Proxy-Status} member with {@code received-status} is appended.
+ * When the upstream answers with a 5xx status, the response is passed through with a
+ * {@code Proxy-Status} member carrying {@code received-status} appended, unless the
+ * route's policy masks that status: then the upstream body is drained (so that the pooled
+ * connection stays usable) and the gateway's own answer is sent with the same status.
  */
 public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 
@@ -48,10 +61,21 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 	 */
 	public static final int ORDER = NettyRoutingFilter.ORDER - 1;
 
-	private final ProxyStatus proxyStatus;
+	/**
+	 * The most of a masked upstream body that is read to keep its connection; past this,
+	 * or after {@link #DRAIN_TIMEOUT}, the connection is closed instead.
+	 */
+	static final long DRAIN_LIMIT = 1024 * 1024;
 
-	public UpstreamFailureFilter(ProxyStatus proxyStatus) {
-		this.proxyStatus = proxyStatus;
+	static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
+
+	private final ErrorPolicyResolver policies;
+
+	private final ErrorResponseWriter writer;
+
+	public UpstreamFailureFilter(ErrorPolicyResolver policies, ErrorResponseWriter writer) {
+		this.policies = policies;
+		this.writer = writer;
 	}
 
 	@Override
@@ -60,8 +84,8 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 			return chain.filter(exchange);
 		}
 		return chain.filter(exchange)
-			.doOnSuccess((done) -> markServerError(exchange))
-			.doOnError((error) -> recordIfRaisedByUpstreamCall(exchange, error));
+			.doOnError((error) -> recordIfRaisedByUpstreamCall(exchange, error))
+			.then(Mono.defer(() -> onResponseHead(exchange)));
 	}
 
 	/**
@@ -76,13 +100,65 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 		}
 	}
 
-	private void markServerError(ServerWebExchange exchange) {
+	private Mono<Void> onResponseHead(ServerWebExchange exchange) {
 		ServerHttpResponse response = exchange.getResponse();
 		HttpStatusCode status = response.getStatusCode();
-		if (status != null && status.is5xxServerError()
-				&& exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_ATTR) != null) {
-			response.getHeaders().add(ProxyStatus.HEADER, this.proxyStatus.receivedStatus(status.value()));
+		Connection connection = exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
+		if (status == null || !status.is5xxServerError() || connection == null) {
+			return Mono.empty();
 		}
+		Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
+		ErrorPolicy policy = this.policies.resolve(route);
+		if (!policy.isEnabled()) {
+			return Mono.empty();
+		}
+		HttpStatus known = HttpStatus.resolve(status.value());
+		if (known == null || !policy.masks(status.value())) {
+			ProxyStatus proxyStatus = policy.proxyStatus();
+			if (proxyStatus != null) {
+				response.getHeaders().add(ProxyStatus.HEADER, proxyStatus.receivedStatus(status.value()));
+			}
+			return Mono.empty();
+		}
+		Long retryAfter = seconds(response.getHeaders().getFirst(HttpHeaders.RETRY_AFTER));
+		exchange.getAttributes().remove(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
+		return drain(connection).then(this.writer.writeMasked(exchange, policy, known, retryAfter));
+	}
+
+	/**
+	 * Read and discard the upstream body, so that Reactor Netty can return the connection
+	 * to the pool; close it instead if the body is too long or too slow.
+	 */
+	private static Mono<Void> drain(Connection connection) {
+		AtomicLong read = new AtomicLong();
+		return connection.inbound()
+			.receive()
+			.takeUntil((buffer) -> read.addAndGet(buffer.readableBytes()) > DRAIN_LIMIT)
+			.then(Mono.<Void>fromRunnable(() -> {
+				if (read.get() > DRAIN_LIMIT) {
+					connection.dispose();
+				}
+			}))
+			.timeout(DRAIN_TIMEOUT)
+			.doOnCancel(connection::dispose)
+			.onErrorResume((error) -> Mono.fromRunnable(connection::dispose));
+	}
+
+	/**
+	 * The upstream's {@code Retry-After} as a number of seconds, if it was given as one;
+	 * the gateway writes its own value rather than copying the upstream's.
+	 */
+	private static @Nullable Long seconds(@Nullable String retryAfter) {
+		if (retryAfter == null || retryAfter.isEmpty() || retryAfter.length() > 9) {
+			return null;
+		}
+		for (int i = 0; i < retryAfter.length(); i++) {
+			char c = retryAfter.charAt(i);
+			if (c < '0' || c > '9') {
+				return null;
+			}
+		}
+		return Long.parseLong(retryAfter);
 	}
 
 	private static boolean isRoutedOverHttp(ServerWebExchange exchange) {

@@ -41,9 +41,22 @@ public class PlainTextErrorRenderer implements UpstreamErrorRenderer, Ordered {
 
 	@Override
 	public Mono<Void> render(UpstreamError error, MediaType mediaType, ServerWebExchange exchange) {
-		String text = error.status().value() + " " + error.status().getReasonPhrase() + "\n" + error.title() + ": "
-				+ error.detail() + "\nerror: " + error.type().token() + "\nrequest: " + error.requestId() + "\n";
-		return TextBodies.write(exchange.getResponse(), TEXT_PLAIN_UTF8, text);
+		StringBuilder text = new StringBuilder(256).append(error.status().value())
+			.append(' ')
+			.append(error.status().getReasonPhrase())
+			.append('\n')
+			.append(error.title())
+			.append(": ")
+			.append(error.detail())
+			.append('\n');
+		if (error.type() != null) {
+			text.append("error: ").append(error.type().token()).append('\n');
+		}
+		if (error.details() != null) {
+			text.append("details: ").append(error.details()).append('\n');
+		}
+		text.append("request: ").append(error.requestId()).append('\n');
+		return TextBodies.write(exchange.getResponse(), TEXT_PLAIN_UTF8, text.toString());
 	}
 
 	@Override

@@ -39,7 +39,10 @@ import org.springframework.web.server.ServerWebExchange;
  * <p>
  * Members: {@code type} (a URI per error type), {@code title}, {@code status},
  * {@code detail}, {@code instance} (the request path), and the extension members
- * {@code error} (the RFC 9209 type), {@code requestId} and {@code route}.
+ * {@code error} (the RFC 9209 type), {@code requestId} and {@code route}; where the
+ * policy exposes details, also {@code details}. In place of a masked upstream error
+ * response the type is {@code about:blank}, there is no {@code error}, and
+ * {@code receivedStatus} holds the upstream's status.
  *
  * @see <a href="https://www.rfc-editor.org/rfc/rfc9457">RFC 9457</a>
  */
@@ -95,13 +98,23 @@ public class ProblemDetailRenderer implements UpstreamErrorRenderer, Ordered {
 	@Override
 	public Mono<Void> render(UpstreamError error, MediaType mediaType, ServerWebExchange exchange) {
 		ProblemDetail problem = ProblemDetail.forStatusAndDetail(error.status(), error.detail());
-		problem.setType(this.types.get(error.type()));
+		if (error.type() != null) {
+			problem.setType(this.types.get(error.type()));
+		}
 		problem.setTitle(error.title());
 		problem.setInstance(instance(error.path()));
-		problem.setProperty("error", error.type().token());
+		if (error.type() != null) {
+			problem.setProperty("error", error.type().token());
+		}
+		if (error.receivedStatus() != null) {
+			problem.setProperty("receivedStatus", error.receivedStatus());
+		}
 		problem.setProperty("requestId", error.requestId());
 		if (error.routeId() != null) {
 			problem.setProperty("route", error.routeId());
+		}
+		if (error.details() != null) {
+			problem.setProperty("details", error.details());
 		}
 		HttpMessageWriter<ProblemDetail> writer = this.writers.getOrDefault(mediaType,
 				this.writers.get(MediaType.APPLICATION_PROBLEM_JSON));

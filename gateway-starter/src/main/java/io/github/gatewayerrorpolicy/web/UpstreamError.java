@@ -13,12 +13,14 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
+
 package io.github.gatewayerrorpolicy.web;
 
 import java.time.Instant;
 import java.util.Locale;
 
 import io.github.gatewayerrorpolicy.classify.ErrorType;
+import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpStatus;
@@ -28,17 +30,23 @@ import org.springframework.http.HttpStatus;
  * {@link UpstreamErrorRenderer} renders. It holds nothing internal: no exception, no
  * upstream address.
  *
- * @param type the RFC 9209 error type
  * @param status the status of the response
- * @param title a short summary of the error type, in the client's language
+ * @param type the RFC 9209 error type, or {@code null} when an upstream error response is
+ * masked
+ * @param receivedStatus the status the upstream answered with, when it is masked
+ * @param title a short summary, in the client's language
  * @param detail a plain-language explanation, in the client's language
- * @param path the raw path of the request
+ * @param details technical details, only where the policy exposes them
+ * @param path the raw (percent-encoded) path of the request
  * @param requestId the id of the request, as the gateway logs it
  * @param routeId the id of the gateway route, if one matched
  * @param timestamp when the gateway answered
- * @param locale the locale the texts are in
+ * @param retryAfterSeconds the {@code Retry-After} sent, in seconds, if any
+ * @param locale the language of the texts
+ * @param page the page settings of the policy
  */
-public record UpstreamError(ErrorType type, HttpStatus status, String title, String detail, String path,
-		String requestId, @Nullable String routeId, Instant timestamp, Locale locale) {
+public record UpstreamError(HttpStatus status, @Nullable ErrorType type, @Nullable Integer receivedStatus, String title,
+		String detail, @Nullable String details, String path, String requestId, @Nullable String routeId,
+		Instant timestamp, @Nullable Long retryAfterSeconds, Locale locale, ErrorPolicy.Page page) {
 
 }

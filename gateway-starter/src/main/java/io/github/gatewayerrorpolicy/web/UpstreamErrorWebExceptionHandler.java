@@ -13,17 +13,15 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package io.github.gatewayerrorpolicy.web;
 
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
+package io.github.gatewayerrorpolicy.web;
 
 import io.github.gatewayerrorpolicy.classify.ErrorType;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailure;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailureClassifier;
 import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
+import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
+import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -34,14 +32,10 @@ import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.support.NotFoundException;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.InvalidMediaTypeException;
-import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.AbstractServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
-import org.springframework.util.Assert;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebExceptionHandler;
 
@@ -50,12 +44,11 @@ import org.springframework.web.server.WebExceptionHandler;
  * load balancer's "no instance available" for {@code lb:} routes, and passes every other
  * error on to Spring Boot's handling unchanged.
  * <p>
- * Before the response is committed, the failure is classified and answered with its
- * status, a {@code Proxy-Status} header, {@code Cache-Control: no-store},
- * {@code X-Content-Type-Options: nosniff} and a body chosen by the {@code Accept}
- * header's quality values. After the response is committed, nothing truthful can be
- * added, so the client connection is closed without ending the body cleanly. Either way
- * one line is logged, with no stack trace unless debug logging is on.
+ * Before the response is committed, the failure is classified and answered by the
+ * {@link ErrorResponseWriter} as the route's {@link ErrorPolicy} says. After the response
+ * is committed, nothing truthful can be added, so the client connection is closed without
+ * ending the body cleanly. Either way one line is logged, with no stack trace unless
+ * debug logging is on.
  */
 public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Ordered {
 
@@ -66,65 +59,39 @@ public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Or
 
 	private static final Log logger = LogFactory.getLog(UpstreamErrorWebExceptionHandler.class);
 
-	private static final List<MediaType> ANYTHING = List.of(MediaType.ALL);
-
 	private final UpstreamFailureClassifier classifier;
 
-	private final ProxyStatus proxyStatus;
+	private final ErrorPolicyResolver policies;
 
-	private final ErrorMessages messages;
+	private final ErrorResponseWriter writer;
 
-	private final List<Offer> offers;
-
-	public UpstreamErrorWebExceptionHandler(UpstreamFailureClassifier classifier, ProxyStatus proxyStatus,
-			ErrorMessages messages, List<? extends UpstreamErrorRenderer> renderers) {
-		Assert.notEmpty(renderers, "'renderers' must not be empty");
+	public UpstreamErrorWebExceptionHandler(UpstreamFailureClassifier classifier, ErrorPolicyResolver policies,
+			ErrorResponseWriter writer) {
 		this.classifier = classifier;
-		this.proxyStatus = proxyStatus;
-		this.messages = messages;
-		this.offers = offers(renderers);
-	}
-
-	private static List<Offer> offers(List<? extends UpstreamErrorRenderer> renderers) {
-		List<Offer> offers = new ArrayList<>();
-		for (UpstreamErrorRenderer renderer : renderers) {
-			for (MediaType mediaType : renderer.getMediaTypes()) {
-				offers.add(new Offer(mediaType, renderer));
-			}
-		}
-		return List.copyOf(offers);
+		this.policies = policies;
+		this.writer = writer;
 	}
 
 	@Override
 	public Mono<Void> handle(ServerWebExchange exchange, Throwable ex) {
+		Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
 		UpstreamFailure failure = UpstreamFailure.of(exchange, ex);
-		if (failure == null && isNoInstanceAvailable(exchange, ex)) {
+		if (failure == null && isNoInstanceAvailable(route, ex)) {
 			failure = new UpstreamFailure(ex, UpstreamPhase.BEFORE_RESPONSE);
 		}
-		if (failure == null) {
+		ErrorPolicy policy = (failure != null) ? this.policies.resolve(route) : null;
+		if (failure == null || !policy.isEnabled()) {
 			return Mono.error(ex);
 		}
 		ErrorType type = this.classifier.classify(failure);
-		String routeId = routeId(exchange);
+		String routeId = (route != null) ? route.getId() : null;
 		ServerHttpResponse response = exchange.getResponse();
 		if (response.isCommitted()) {
-			log(exchange, routeId, type, "aborted the response", ex);
+			log(exchange, routeId, type, -1, ex);
 			return abort(response) ? Mono.empty() : Mono.error(ex);
 		}
-		HttpStatus status = type.defaultStatus();
-		log(exchange, routeId, type, "answered " + status.value(), ex);
-		HttpHeaders headers = response.getHeaders();
-		headers.clear();
-		response.setStatusCode(status);
-		headers.set(ProxyStatus.HEADER, this.proxyStatus.error(type));
-		headers.setCacheControl("no-store");
-		headers.set("X-Content-Type-Options", "nosniff");
-		Locale locale = locale(exchange);
-		UpstreamError error = new UpstreamError(type, status, this.messages.title(type, locale),
-				this.messages.detail(type, locale), exchange.getRequest().getURI().getRawPath(),
-				exchange.getRequest().getId(), routeId, Instant.now(), locale);
-		Offer offer = negotiate(exchange);
-		return offer.renderer().render(error, offer.mediaType(), exchange);
+		log(exchange, routeId, type, policy.status(type).value(), ex);
+		return this.writer.writeFailure(exchange, policy, type, failure.phase());
 	}
 
 	/**
@@ -132,68 +99,10 @@ public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Or
 	 * Gateway raises a 503 {@link NotFoundException} before any upstream call is made.
 	 * With {@code use404} the application asked for a 404, which is left alone.
 	 */
-	private static boolean isNoInstanceAvailable(ServerWebExchange exchange, Throwable ex) {
-		if (!(ex instanceof NotFoundException notFound)
-				|| notFound.getStatusCode().value() != HttpStatus.SERVICE_UNAVAILABLE.value()) {
-			return false;
-		}
-		Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
-		return route != null && "lb".equalsIgnoreCase(route.getUri().getScheme());
-	}
-
-	private static @Nullable String routeId(ServerWebExchange exchange) {
-		Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
-		return (route != null) ? route.getId() : null;
-	}
-
-	private static Locale locale(ServerWebExchange exchange) {
-		Locale locale = exchange.getLocaleContext().getLocale();
-		return (locale != null) ? locale : Locale.ENGLISH;
-	}
-
-	/**
-	 * Choose what to render by the {@code Accept} header: for each offered media type the
-	 * quality of the most specific range that includes it counts; the highest quality
-	 * wins, and among equals the first offer. When nothing is acceptable, the first offer
-	 * is used anyway, since an error must still be answered.
-	 */
-	private Offer negotiate(ServerWebExchange exchange) {
-		List<MediaType> accepted = accepted(exchange);
-		Offer best = this.offers.get(0);
-		double bestQuality = 0;
-		for (Offer offer : this.offers) {
-			double quality = quality(offer.mediaType(), accepted);
-			if (quality > bestQuality) {
-				best = offer;
-				bestQuality = quality;
-			}
-		}
-		return best;
-	}
-
-	private static List<MediaType> accepted(ServerWebExchange exchange) {
-		try {
-			List<MediaType> accepted = exchange.getRequest().getHeaders().getAccept();
-			return accepted.isEmpty() ? ANYTHING : accepted;
-		}
-		catch (InvalidMediaTypeException ex) {
-			return ANYTHING;
-		}
-	}
-
-	private static double quality(MediaType offered, List<MediaType> accepted) {
-		int bestSpecificity = -1;
-		double quality = 0;
-		for (MediaType range : accepted) {
-			if (range.includes(offered)) {
-				int specificity = range.isWildcardType() ? 0 : range.isWildcardSubtype() ? 1 : 2;
-				if (specificity > bestSpecificity) {
-					bestSpecificity = specificity;
-					quality = range.getQualityValue();
-				}
-			}
-		}
-		return quality;
+	private static boolean isNoInstanceAvailable(@Nullable Route route, Throwable ex) {
+		return ex instanceof NotFoundException notFound
+				&& notFound.getStatusCode().value() == HttpStatus.SERVICE_UNAVAILABLE.value() && route != null
+				&& "lb".equalsIgnoreCase(route.getUri().getScheme());
 	}
 
 	/**
@@ -213,29 +122,25 @@ public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Or
 		return false;
 	}
 
-	private static void log(ServerWebExchange exchange, @Nullable String routeId, ErrorType type, String outcome,
+	private static void log(ServerWebExchange exchange, @Nullable String routeId, ErrorType type, int status,
 			Throwable ex) {
 		if (logger.isDebugEnabled()) {
-			logger.debug(message(exchange, routeId, type, outcome), ex);
+			logger.debug(message(exchange, routeId, type, status), ex);
 		}
 		else if (logger.isWarnEnabled()) {
-			logger.warn(message(exchange, routeId, type, outcome));
+			logger.warn(message(exchange, routeId, type, status));
 		}
 	}
 
-	private static String message(ServerWebExchange exchange, @Nullable String routeId, ErrorType type,
-			String outcome) {
-		return "Upstream failure on route " + LogSanitizer.clean(routeId) + ": " + type.token() + ", " + outcome
-				+ " [request " + exchange.getRequest().getId() + "]";
+	private static String message(ServerWebExchange exchange, @Nullable String routeId, ErrorType type, int status) {
+		return "Upstream failure on route " + LogSanitizer.clean(routeId) + ": " + type.token() + ", "
+				+ ((status > 0) ? "answered " + status : "aborted the response") + " [request "
+				+ exchange.getRequest().getId() + "]";
 	}
 
 	@Override
 	public int getOrder() {
 		return ORDER;
-	}
-
-	private record Offer(MediaType mediaType, UpstreamErrorRenderer renderer) {
-
 	}
 
 }

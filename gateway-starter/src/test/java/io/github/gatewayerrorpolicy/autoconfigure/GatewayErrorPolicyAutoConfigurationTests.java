@@ -17,6 +17,7 @@
 package io.github.gatewayerrorpolicy.autoconfigure;
 
 import java.lang.reflect.Method;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -26,11 +27,13 @@ import io.github.gatewayerrorpolicy.classify.UpstreamFailureClassifier;
 import io.github.gatewayerrorpolicy.client.UpstreamResponseValidation;
 import io.github.gatewayerrorpolicy.filter.UpstreamFailureFilter;
 import io.github.gatewayerrorpolicy.filter.UpstreamResponseBodyFilter;
+import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
+import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
 import io.github.gatewayerrorpolicy.web.ErrorMessages;
+import io.github.gatewayerrorpolicy.web.ErrorResponseWriter;
 import io.github.gatewayerrorpolicy.web.HtmlErrorRenderer;
 import io.github.gatewayerrorpolicy.web.PlainTextErrorRenderer;
 import io.github.gatewayerrorpolicy.web.ProblemDetailRenderer;
-import io.github.gatewayerrorpolicy.web.ProxyStatus;
 import io.github.gatewayerrorpolicy.web.UpstreamErrorRenderer;
 import io.github.gatewayerrorpolicy.web.UpstreamErrorWebExceptionHandler;
 import org.junit.jupiter.api.Test;
@@ -38,11 +41,15 @@ import org.thymeleaf.spring6.SpringTemplateEngine;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.assertj.AssertableReactiveWebApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.context.annotation.Bean;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerCodecConfigurer;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -52,9 +59,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class GatewayErrorPolicyAutoConfigurationTests {
 
-	private static final Class<?>[] POLICY_BEANS = { UpstreamFailureClassifier.class, ProxyStatus.class,
+	private static final Class<?>[] POLICY_BEANS = { UpstreamFailureClassifier.class, ErrorMessages.class,
+			ProblemDetailRenderer.class, PlainTextErrorRenderer.class, HtmlErrorRenderer.class,
+			ErrorResponseWriter.class, ErrorPolicyResolver.class, RouteErrorPolicyVerifier.class,
 			UpstreamResponseValidation.class, UpstreamFailureFilter.class, UpstreamResponseBodyFilter.class,
-			ErrorMessages.class, ProblemDetailRenderer.class, PlainTextErrorRenderer.class, HtmlErrorRenderer.class,
 			UpstreamErrorWebExceptionHandler.class };
 
 	private final ReactiveWebApplicationContextRunner contextRunner = new ReactiveWebApplicationContextRunner()
@@ -70,45 +78,156 @@ class GatewayErrorPolicyAutoConfigurationTests {
 			assertThat(context).getBean(UpstreamFailureClassifier.class)
 				.isInstanceOf(DefaultUpstreamFailureClassifier.class);
 			assertThat(context.getBeansOfType(UpstreamErrorRenderer.class)).hasSize(3);
-			assertThat(context.getBean(ProxyStatus.class).error(ErrorType.CONNECTION_REFUSED))
+			ErrorPolicy policy = globalPolicy(context);
+			assertThat(policy.isEnabled()).isTrue();
+			assertThat(policy.status(ErrorType.CONNECTION_TIMEOUT)).isEqualTo(HttpStatus.GATEWAY_TIMEOUT);
+			assertThat(policy.retryAfter(ErrorType.CONNECTION_REFUSED)).isNull();
+			assertThat(policy.exposesDetails()).isFalse();
+			assertThat(policy.masks(503)).isFalse();
+			assertThat(policy.mediaTypes()).isEmpty();
+			assertThat(policy.proxyStatus().error(ErrorType.CONNECTION_REFUSED))
 				.isEqualTo("gateway; error=connection_refused");
+			assertThat(context.getBean(ErrorResponseWriter.class).getMediaTypes()).containsExactly(
+					MediaType.APPLICATION_PROBLEM_JSON, MediaType.APPLICATION_JSON, MediaType.TEXT_HTML,
+					MediaType.TEXT_PLAIN);
 		});
 	}
 
 	@Test
-	void namesTheGatewayAfterTheApplication() {
-		this.contextRunner.withPropertyValues("spring.application.name=edge")
-			.run((context) -> assertThat(context.getBean(ProxyStatus.class).receivedStatus(503))
-				.isEqualTo("edge; received-status=503"));
+	void bindsEverySetting() {
+		this.contextRunner
+			.withPropertyValues("spring.application.name=edge", "gateway.error-policy.status.connection-refused=503",
+					"gateway.error-policy.status[dns_error]=504",
+					"gateway.error-policy.retry-after.connection-refused=1500ms",
+					"gateway.error-policy.expose-details=true", "gateway.error-policy.mask-upstream-errors=500,503",
+					"gateway.error-policy.media-types=text/html,application/problem+json",
+					"gateway.error-policy.page.site-name=Example Shop",
+					"gateway.error-policy.page.support-url=mailto:help@example.com",
+					"gateway.error-policy.page.status-page-url=https://status.example.com",
+					"gateway.error-policy.page.template=shop/unavailable")
+			.run((context) -> {
+				ErrorPolicy policy = globalPolicy(context);
+				assertThat(policy.status(ErrorType.CONNECTION_REFUSED)).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
+				assertThat(policy.status(ErrorType.DNS_ERROR)).isEqualTo(HttpStatus.GATEWAY_TIMEOUT);
+				assertThat(policy.status(ErrorType.CONNECTION_TERMINATED)).isEqualTo(HttpStatus.BAD_GATEWAY);
+				assertThat(policy.retryAfter(ErrorType.CONNECTION_REFUSED)).isEqualTo(Duration.ofMillis(1500));
+				assertThat(policy.exposesDetails()).isTrue();
+				assertThat(policy.masks(500)).isTrue();
+				assertThat(policy.masks(502)).isFalse();
+				assertThat(policy.mediaTypes()).containsExactly(MediaType.TEXT_HTML,
+						MediaType.APPLICATION_PROBLEM_JSON);
+				assertThat(policy.page().siteName()).isEqualTo("Example Shop");
+				assertThat(policy.page().supportUrl()).hasToString("mailto:help@example.com");
+				assertThat(policy.page().statusPageUrl()).hasToString("https://status.example.com");
+				assertThat(policy.page().template()).isEqualTo("shop/unavailable");
+				assertThat(policy.proxyStatus().receivedStatus(503)).isEqualTo("edge; received-status=503");
+			});
 	}
 
 	@Test
 	void proxyStatusNameWinsOverTheApplicationName() {
 		this.contextRunner
 			.withPropertyValues("spring.application.name=edge", "gateway.error-policy.proxy-status.name=Edge Proxy")
-			.run((context) -> assertThat(context.getBean(ProxyStatus.class).error(ErrorType.DNS_ERROR))
+			.run((context) -> assertThat(globalPolicy(context).proxyStatus().error(ErrorType.DNS_ERROR))
 				.isEqualTo("\"Edge Proxy\"; error=dns_error"));
+	}
+
+	@Test
+	void proxyStatusCanBeSwitchedOff() {
+		this.contextRunner.withPropertyValues("gateway.error-policy.proxy-status.enabled=false")
+			.run((context) -> assertThat(globalPolicy(context).proxyStatus()).isNull());
+	}
+
+	@Test
+	void statusOutsideTheServerErrorsStopsStartUp() {
+		assertInvalid("gateway.error-policy.status.connection-refused=404",
+				"gateway.error-policy.status.connection-refused", "404", "a 5xx status", "500, 501, 502, 503, 504");
+		assertInvalid("gateway.error-policy.mask-upstream-errors=503,200",
+				"gateway.error-policy.mask-upstream-errors[1]", "200", "a 5xx status");
+	}
+
+	@Test
+	void unknownErrorTypeStopsStartUp() {
+		assertInvalid("gateway.error-policy.status.connection-refuse=503",
+				"gateway.error-policy.status.connection-refuse", "connection-refuse", "an error type",
+				"connection-refused, connection-terminated");
+		assertInvalid("gateway.error-policy.retry-after.dns=5s", "gateway.error-policy.retry-after.dns", "dns",
+				"dns-timeout, dns-error");
+	}
+
+	@Test
+	void negativeDurationStopsStartUp() {
+		assertInvalid("gateway.error-policy.retry-after.connection-refused=-5s",
+				"gateway.error-policy.retry-after.connection-refused", "PT-5S", "a duration of zero or more");
+	}
+
+	@Test
+	void malformedUrlStopsStartUp() {
+		assertInvalid("gateway.error-policy.page.support-url=support page", "gateway.error-policy.page.support-url",
+				"support page", "an absolute http, https, mailto URL");
+		assertInvalid("gateway.error-policy.page.status-page-url=javascript:alert(1)",
+				"gateway.error-policy.page.status-page-url", "javascript:alert(1)", "an absolute http, https URL");
+		assertInvalid("gateway.error-policy.page.status-page-url=https:///status",
+				"gateway.error-policy.page.status-page-url", "https:///status", "an absolute http, https URL");
+	}
+
+	@Test
+	void unknownMediaTypeStopsStartUp() {
+		assertInvalid("gateway.error-policy.media-types=application/problem+json,text/xml",
+				"gateway.error-policy.media-types[1]", "text/xml", "a media type the gateway can write",
+				"application/problem+json, application/json, text/html, text/plain");
+		assertInvalid("gateway.error-policy.media-types=html", "gateway.error-policy.media-types[0]", "html",
+				"a media type the gateway can write");
+	}
+
+	@Test
+	void pageNeedsThymeleafToBeOffered() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(SpringTemplateEngine.class))
+			.withPropertyValues("gateway.error-policy.media-types=text/html")
+			.run((context) -> assertThat(context).hasFailed()
+				.getFailure()
+				.rootCause()
+				.hasMessageContaining("application/problem+json, application/json, text/plain"));
+	}
+
+	@Test
+	void invalidTemplateNameStopsStartUp() {
+		assertInvalid("gateway.error-policy.page.template=../secrets", "gateway.error-policy.page.template",
+				"../secrets", "a template name");
+	}
+
+	private void assertInvalid(String setting, String property, String value, String... expected) {
+		this.contextRunner.withPropertyValues(setting).run((context) -> {
+			assertThat(context).hasFailed();
+			Throwable failure = context.getStartupFailure();
+			FailureAnalysis analysis = new ErrorPolicyFailureAnalyzer().analyze(failure);
+			assertThat(analysis).as(setting).isNotNull();
+			assertThat(analysis.getDescription()).contains("Property: " + property)
+				.contains("Value: \"" + value + "\"")
+				.contains(expected);
+			assertThat(analysis.getAction()).startsWith("Change '" + property + "' to ");
+		});
 	}
 
 	@Test
 	void backsOffFromEveryBeanTheUserDefines() {
 		UpstreamFailureClassifier classifier = (failure) -> ErrorType.PROXY_INTERNAL_ERROR;
-		ProxyStatus proxyStatus = new ProxyStatus("mine");
+		ErrorPolicyResolver resolver = (route) -> ErrorPolicy.builder().build();
 		this.contextRunner.withBean("myClassifier", UpstreamFailureClassifier.class, () -> classifier)
-			.withBean("myProxyStatus", ProxyStatus.class, () -> proxyStatus)
+			.withBean("myResolver", ErrorPolicyResolver.class, () -> resolver)
 			.withBean("myValidation", UpstreamResponseValidation.class, UpstreamResponseValidation::new)
-			.withBean("myFilter", UpstreamFailureFilter.class, () -> new UpstreamFailureFilter(proxyStatus))
 			.withBean("myBodyFilter", UpstreamResponseBodyFilter.class, UpstreamResponseBodyFilter::new)
 			.withBean("myMessages", ErrorMessages.class, ErrorMessages::new)
 			.withBean("myText", PlainTextErrorRenderer.class, PlainTextErrorRenderer::new)
 			.run((context) -> {
 				assertThat(context).getBean(UpstreamFailureClassifier.class).isSameAs(classifier);
-				assertThat(context).getBean(ProxyStatus.class).isSameAs(proxyStatus);
-				for (Class<?> type : POLICY_BEANS) {
-					assertThat(context).hasSingleBean(type);
-				}
-				assertThat(context.getBeanNamesForType(UpstreamFailureFilter.class)).containsExactly("myFilter");
+				assertThat(context).getBean(ErrorPolicyResolver.class).isSameAs(resolver);
+				assertThat(context).doesNotHaveBean(RouteErrorPolicyResolver.class);
+				assertThat(context.getBeanNamesForType(UpstreamResponseBodyFilter.class))
+					.containsExactly("myBodyFilter");
 				assertThat(context.getBeanNamesForType(PlainTextErrorRenderer.class)).containsExactly("myText");
+				assertThat(context.getBeanNamesForType(ErrorMessages.class)).containsExactly("myMessages");
+				assertThat(context).hasSingleBean(UpstreamErrorWebExceptionHandler.class);
 			});
 	}
 
@@ -117,7 +236,8 @@ class GatewayErrorPolicyAutoConfigurationTests {
 		this.contextRunner.withClassLoader(new FilteredClassLoader(SpringTemplateEngine.class)).run((context) -> {
 			assertThat(context).doesNotHaveBean(HtmlErrorRenderer.class);
 			assertThat(context).hasSingleBean(UpstreamErrorWebExceptionHandler.class);
-			assertThat(context.getBeansOfType(UpstreamErrorRenderer.class)).hasSize(2);
+			assertThat(context.getBean(ErrorResponseWriter.class).getMediaTypes())
+				.containsExactly(MediaType.APPLICATION_PROBLEM_JSON, MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN);
 		});
 	}
 
@@ -158,6 +278,10 @@ class GatewayErrorPolicyAutoConfigurationTests {
 		}
 		assertThat(classes).hasSizeGreaterThan(1);
 		assertThat(unconditional).isEmpty();
+	}
+
+	private static ErrorPolicy globalPolicy(AssertableReactiveWebApplicationContext context) {
+		return context.getBean(ErrorPolicyResolver.class).resolve(null);
 	}
 
 }

@@ -63,7 +63,7 @@ class GatewayErrorPolicyEnvironmentPostProcessorTests {
 		MockEnvironment environment = new MockEnvironment().withProperty("gateway.error-policy.enabled", "yes");
 		assertThatIllegalStateException()
 			.isThrownBy(() -> this.postProcessor.postProcessEnvironment(environment, new SpringApplication()))
-			.withMessage("Invalid value 'yes' for property 'gateway.error-policy.enabled': expected 'true' or 'false'");
+			.withMessage("Invalid value 'yes' for 'gateway.error-policy.enabled': expected true or false");
 	}
 
 	@Test

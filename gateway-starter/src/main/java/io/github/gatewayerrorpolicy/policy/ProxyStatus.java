@@ -13,7 +13,7 @@
  * See the License for the specific language governing permissions and
  * limitations under the License.
  */
-package io.github.gatewayerrorpolicy.web;
+package io.github.gatewayerrorpolicy.policy;
 
 import java.util.EnumMap;
 import java.util.Map;
@@ -70,6 +70,18 @@ public final class ProxyStatus {
 	}
 
 	/**
+	 * Return the header value for a response this intermediary generated, with an RFC
+	 * 9209 {@code details} parameter.
+	 * @param type the error type
+	 * @param details what to say about the failure; characters a header cannot carry are
+	 * replaced
+	 * @return for example {@code gateway; error=connection_refused; details="..."}
+	 */
+	public String error(ErrorType type, String details) {
+		return this.errors.get(type) + "; details=" + serializeString(details);
+	}
+
+	/**
 	 * Return the header value for an upstream response passed through.
 	 * @param status the status the upstream answered
 	 * @return for example {@code gateway; received-status=503}
@@ -82,12 +94,17 @@ public final class ProxyStatus {
 	}
 
 	static String serialize(String name) {
-		if (SF_TOKEN.matcher(name).matches()) {
-			return name;
-		}
-		StringBuilder quoted = new StringBuilder(name.length() + 2).append('"');
-		for (int i = 0; i < name.length(); i++) {
-			char c = name.charAt(i);
+		return SF_TOKEN.matcher(name).matches() ? name : serializeString(name);
+	}
+
+	/**
+	 * Write an RFC 8941 string: quoted, with quotes and backslashes escaped and anything
+	 * but printable ASCII replaced by {@code ?}.
+	 */
+	private static String serializeString(String value) {
+		StringBuilder quoted = new StringBuilder(value.length() + 2).append('"');
+		for (int i = 0; i < value.length(); i++) {
+			char c = value.charAt(i);
 			if (c == '"' || c == '\\') {
 				quoted.append('\\').append(c);
 			}

@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-package io.github.gatewayerrorpolicy.web;
+package io.github.gatewayerrorpolicy.policy;
 
 import io.github.gatewayerrorpolicy.classify.ErrorType;
 import org.junit.jupiter.api.Test;

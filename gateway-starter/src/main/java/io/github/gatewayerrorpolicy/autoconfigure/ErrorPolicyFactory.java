@@ -1,0 +1,199 @@
+/*
+ * Copyright 2026 the original author or authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+package io.github.gatewayerrorpolicy.autoconfigure;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+import io.github.gatewayerrorpolicy.classify.ErrorType;
+import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
+import io.github.gatewayerrorpolicy.policy.ProxyStatus;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.InvalidMediaTypeException;
+import org.springframework.http.MediaType;
+import org.springframework.util.StringUtils;
+
+/**
+ * Validates {@link GatewayErrorPolicyProperties} and turns them into an
+ * {@link ErrorPolicy}. Every value that is not allowed stops with an
+ * {@link InvalidErrorPolicyException} that names the setting, the value and what is
+ * allowed.
+ */
+final class ErrorPolicyFactory {
+
+	private static final Pattern TEMPLATE_NAME = Pattern.compile("[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*");
+
+	private static final String ERROR_TYPES = Arrays.stream(ErrorType.values())
+		.map(ErrorPolicyFactory::propertyKey)
+		.collect(Collectors.joining(", "));
+
+	private static final String SERVER_ERRORS = Arrays.stream(HttpStatus.values())
+		.filter(HttpStatus::is5xxServerError)
+		.map((status) -> String.valueOf(status.value()))
+		.collect(Collectors.joining(", "));
+
+	private final List<MediaType> mediaTypes;
+
+	private final String defaultName;
+
+	/**
+	 * Create a factory.
+	 * @param mediaTypes the media types the renderers can write
+	 * @param defaultName the name in {@code Proxy-Status} when none is configured
+	 */
+	ErrorPolicyFactory(List<MediaType> mediaTypes, String defaultName) {
+		this.mediaTypes = mediaTypes;
+		this.defaultName = defaultName;
+	}
+
+	/**
+	 * Create a policy.
+	 * @param properties the settings
+	 * @param prefix the name the settings are known by, for error messages
+	 * @return the policy
+	 * @throws InvalidErrorPolicyException if a setting is not allowed
+	 */
+	ErrorPolicy create(GatewayErrorPolicyProperties properties, String prefix) {
+		ErrorPolicy.Builder policy = ErrorPolicy.builder()
+			.enabled(properties.isEnabled())
+			.exposeDetails(properties.isExposeDetails());
+		properties.getStatus()
+			.forEach((key, status) -> policy.status(errorType(prefix + ".status", key),
+					serverError(prefix + ".status." + key, status)));
+		properties.getRetryAfter()
+			.forEach((key, delay) -> policy.retryAfter(errorType(prefix + ".retry-after", key),
+					delay(prefix + ".retry-after." + key, delay)));
+		Set<Integer> masked = new LinkedHashSet<>();
+		List<Integer> statuses = properties.getMaskUpstreamErrors();
+		for (int i = 0; i < statuses.size(); i++) {
+			masked.add(serverError(prefix + ".mask-upstream-errors[" + i + "]", statuses.get(i)).value());
+		}
+		policy.maskedStatuses(masked);
+		Set<MediaType> mediaTypes = new LinkedHashSet<>();
+		List<String> configured = properties.getMediaTypes();
+		for (int i = 0; i < configured.size(); i++) {
+			mediaTypes.add(mediaType(prefix + ".media-types[" + i + "]", configured.get(i)));
+		}
+		policy.mediaTypes(List.copyOf(mediaTypes));
+		GatewayErrorPolicyProperties.ProxyStatusHeader header = properties.getProxyStatus();
+		if (header.isEnabled()) {
+			policy.proxyStatus(
+					new ProxyStatus(StringUtils.hasText(header.getName()) ? header.getName() : this.defaultName));
+		}
+		GatewayErrorPolicyProperties.Page page = properties.getPage();
+		policy.page(new ErrorPolicy.Page(page.getSiteName(),
+				url(prefix + ".page.support-url", page.getSupportUrl(), "http", "https", "mailto"),
+				url(prefix + ".page.status-page-url", page.getStatusPageUrl(), "http", "https"),
+				template(prefix + ".page.template", page.getTemplate())));
+		return policy.build();
+	}
+
+	/**
+	 * The key of an error type in property names: {@code connection-refused}.
+	 * @param type the error type
+	 * @return the key
+	 */
+	static String propertyKey(ErrorType type) {
+		return type.token().replace('_', '-');
+	}
+
+	/**
+	 * The error type a key names, in any of the forms Spring Boot's relaxed binding lets
+	 * through: {@code connection-refused}, {@code connection_refused} or
+	 * {@code connectionrefused}.
+	 */
+	private static ErrorType errorType(String property, String key) {
+		String normalized = key.replace("-", "").replace("_", "").toLowerCase(Locale.ROOT);
+		for (ErrorType type : ErrorType.values()) {
+			if (type.token().replace("_", "").equals(normalized)) {
+				return type;
+			}
+		}
+		throw new InvalidErrorPolicyException(property + "." + key, key, "an error type: one of " + ERROR_TYPES);
+	}
+
+	private static HttpStatus serverError(String property, @Nullable Integer status) {
+		HttpStatus resolved = (status != null) ? HttpStatus.resolve(status) : null;
+		if (resolved == null || !resolved.is5xxServerError()) {
+			throw new InvalidErrorPolicyException(property, status,
+					"a 5xx status, since an upstream failure is never a success or the client's fault: one of "
+							+ SERVER_ERRORS);
+		}
+		return resolved;
+	}
+
+	private static Duration delay(String property, @Nullable Duration delay) {
+		if (delay == null || delay.isNegative()) {
+			throw new InvalidErrorPolicyException(property, delay, "a duration of zero or more, e.g. 30s");
+		}
+		return delay;
+	}
+
+	private MediaType mediaType(String property, String value) {
+		try {
+			MediaType mediaType = MediaType.parseMediaType(value);
+			for (MediaType offered : this.mediaTypes) {
+				if (offered.equalsTypeAndSubtype(mediaType)) {
+					return offered;
+				}
+			}
+		}
+		catch (InvalidMediaTypeException ex) {
+			// reported below
+		}
+		throw new InvalidErrorPolicyException(property, value, "a media type the gateway can write: one of "
+				+ this.mediaTypes.stream().map(MediaType::toString).collect(Collectors.joining(", ")));
+	}
+
+	private static @Nullable URI url(String property, @Nullable String value, String... schemes) {
+		if (value == null) {
+			return null;
+		}
+		String expected = "an absolute " + String.join(", ", schemes) + " URL";
+		try {
+			URI url = new URI(value);
+			String scheme = (url.getScheme() != null) ? url.getScheme().toLowerCase(Locale.ROOT) : "";
+			boolean needsHost = scheme.startsWith("http");
+			if (Arrays.asList(schemes).contains(scheme) && (!needsHost || StringUtils.hasText(url.getHost()))) {
+				return url;
+			}
+		}
+		catch (URISyntaxException ex) {
+			// reported below
+		}
+		throw new InvalidErrorPolicyException(property, value, expected);
+	}
+
+	private static @Nullable String template(String property, @Nullable String name) {
+		if (name != null && !TEMPLATE_NAME.matcher(name).matches()) {
+			throw new InvalidErrorPolicyException(property, name,
+					"a template name of letters, digits, '-', '_' and '/', e.g. orders/unavailable");
+		}
+		return name;
+	}
+
+}

@@ -1,0 +1,37 @@
+/*
+ * Copyright 2026 the original author or authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+package io.github.gatewayerrorpolicy.policy;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.cloud.gateway.route.Route;
+
+/**
+ * Finds the {@link ErrorPolicy} that applies to a route: the global settings, overridden
+ * by whatever the route's {@code error-policy} metadata says.
+ */
+@FunctionalInterface
+public interface ErrorPolicyResolver {
+
+	/**
+	 * Return the policy for a route.
+	 * @param route the route the request matched, or {@code null} if none
+	 * @return the policy, never {@code null}
+	 */
+	ErrorPolicy resolve(@Nullable Route route);
+
+}

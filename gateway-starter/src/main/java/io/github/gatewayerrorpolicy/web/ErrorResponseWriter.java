@@ -1,0 +1,246 @@
+/*
+ * Copyright 2026 the original author or authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+package io.github.gatewayerrorpolicy.web;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.github.gatewayerrorpolicy.classify.ErrorType;
+import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
+import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
+import io.github.gatewayerrorpolicy.policy.ProxyStatus;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+
+import org.springframework.cloud.gateway.route.Route;
+import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.InvalidMediaTypeException;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.util.Assert;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * Writes the gateway's own answer to an upstream failure, or in place of an upstream
+ * error response it masks: status, common headers and a body negotiated by the
+ * {@code Accept} header.
+ * <p>
+ * Headers: {@code Proxy-Status} (where the policy sends it), {@code Retry-After} on 502,
+ * 503 and 504 where one is configured, {@code Cache-Control: no-store},
+ * {@code X-Content-Type-Options: nosniff}, {@code Content-Language} and
+ * {@code Vary: Accept, Accept-Language}. Any header already on the response, such as one
+ * copied from the upstream, is removed first.
+ */
+public class ErrorResponseWriter {
+
+	private static final List<MediaType> ANYTHING = List.of(MediaType.ALL);
+
+	private final ErrorMessages messages;
+
+	private final Map<MediaType, UpstreamErrorRenderer> renderers = new LinkedHashMap<>();
+
+	private final List<Offer> defaultOffers;
+
+	private final Map<List<MediaType>, List<Offer>> offersByMediaTypes = new ConcurrentHashMap<>();
+
+	/**
+	 * Create a writer.
+	 * @param messages the texts
+	 * @param renderers the renderers, in order of preference
+	 */
+	public ErrorResponseWriter(ErrorMessages messages, List<? extends UpstreamErrorRenderer> renderers) {
+		Assert.notEmpty(renderers, "'renderers' must not be empty");
+		this.messages = messages;
+		for (UpstreamErrorRenderer renderer : renderers) {
+			for (MediaType mediaType : renderer.getMediaTypes()) {
+				this.renderers.putIfAbsent(mediaType, renderer);
+			}
+		}
+		this.defaultOffers = offers(List.copyOf(this.renderers.keySet()));
+	}
+
+	/**
+	 * Return the media types the renderers can write.
+	 * @return the media types, in order of preference
+	 */
+	public List<MediaType> getMediaTypes() {
+		return List.copyOf(this.renderers.keySet());
+	}
+
+	/**
+	 * Answer a failure of the upstream call.
+	 * @param exchange the current exchange
+	 * @param policy the route's policy
+	 * @param type the error type
+	 * @param phase where the failure happened
+	 * @return completion of the write
+	 */
+	public Mono<Void> writeFailure(ServerWebExchange exchange, ErrorPolicy policy, ErrorType type,
+			UpstreamPhase phase) {
+		Locale locale = this.messages.locale(exchange);
+		HttpStatus status = policy.status(type);
+		String details = policy.exposesDetails() ? this.messages.text("details." + phaseKey(phase), locale) : null;
+		ProxyStatus proxyStatus = policy.proxyStatus();
+		String proxyStatusValue = null;
+		if (proxyStatus != null) {
+			proxyStatusValue = policy.exposesDetails() ? proxyStatus.error(type, phaseKey(phase))
+					: proxyStatus.error(type);
+		}
+		UpstreamError error = new UpstreamError(status, type, null, this.messages.title(type, locale),
+				this.messages.detail(type, locale), details, rawPath(exchange), exchange.getRequest().getId(),
+				routeId(exchange), Instant.now(), seconds(status, policy.retryAfter(type)), locale, policy.page());
+		return write(exchange, policy, error, proxyStatusValue);
+	}
+
+	/**
+	 * Answer in place of an upstream error response, with the upstream's status.
+	 * @param exchange the current exchange
+	 * @param policy the route's policy
+	 * @param status the upstream's status
+	 * @param retryAfter the upstream's {@code Retry-After} in seconds, if it sent a valid
+	 * one
+	 * @return completion of the write
+	 */
+	public Mono<Void> writeMasked(ServerWebExchange exchange, ErrorPolicy policy, HttpStatus status,
+			@Nullable Long retryAfter) {
+		Locale locale = this.messages.locale(exchange);
+		String details = policy.exposesDetails() ? this.messages.text("details.upstream-status", locale) : null;
+		ProxyStatus proxyStatus = policy.proxyStatus();
+		UpstreamError error = new UpstreamError(status, null, status.value(),
+				this.messages.text("upstream-status.title", locale),
+				this.messages.text("upstream-status.detail", locale, status.value()), details, rawPath(exchange),
+				exchange.getRequest().getId(), routeId(exchange), Instant.now(), retryAfter, locale, policy.page());
+		return write(exchange, policy, error,
+				(proxyStatus != null) ? proxyStatus.receivedStatus(status.value()) : null);
+	}
+
+	private Mono<Void> write(ServerWebExchange exchange, ErrorPolicy policy, UpstreamError error,
+			@Nullable String proxyStatus) {
+		ServerHttpResponse response = exchange.getResponse();
+		HttpHeaders headers = response.getHeaders();
+		headers.clear();
+		response.setStatusCode(error.status());
+		if (proxyStatus != null) {
+			headers.set(ProxyStatus.HEADER, proxyStatus);
+		}
+		if (error.retryAfterSeconds() != null) {
+			headers.set(HttpHeaders.RETRY_AFTER, Long.toString(error.retryAfterSeconds()));
+		}
+		headers.setCacheControl("no-store");
+		headers.set("X-Content-Type-Options", "nosniff");
+		headers.set(HttpHeaders.CONTENT_LANGUAGE, error.locale().toLanguageTag());
+		headers.set(HttpHeaders.VARY, "Accept, Accept-Language");
+		Offer offer = negotiate(exchange, policy.mediaTypes());
+		return offer.renderer().render(error, offer.mediaType(), exchange);
+	}
+
+	private static String phaseKey(UpstreamPhase phase) {
+		return (phase == UpstreamPhase.BEFORE_RESPONSE) ? "before-response" : "during-response";
+	}
+
+	private static String rawPath(ServerWebExchange exchange) {
+		return exchange.getRequest().getURI().getRawPath();
+	}
+
+	private static @Nullable String routeId(ServerWebExchange exchange) {
+		Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
+		return (route != null) ? route.getId() : null;
+	}
+
+	/**
+	 * The delay in whole seconds, rounded up, where RFC 9110 gives {@code Retry-After} a
+	 * meaning for a gateway's answer: 502, 503 and 504.
+	 */
+	private static @Nullable Long seconds(HttpStatus status, @Nullable Duration delay) {
+		if (delay == null || (status != HttpStatus.BAD_GATEWAY && status != HttpStatus.SERVICE_UNAVAILABLE
+				&& status != HttpStatus.GATEWAY_TIMEOUT)) {
+			return null;
+		}
+		long seconds = delay.getSeconds();
+		return (delay.getNano() > 0) ? seconds + 1 : seconds;
+	}
+
+	/**
+	 * Choose what to render by the {@code Accept} header: for each offered media type the
+	 * quality of the most specific range that includes it counts; the highest quality
+	 * wins, and among equals the first offer. When nothing is acceptable, the first offer
+	 * is used anyway, since an error must still be answered.
+	 */
+	private Offer negotiate(ServerWebExchange exchange, List<MediaType> preferred) {
+		List<Offer> offers = preferred.isEmpty() ? this.defaultOffers
+				: this.offersByMediaTypes.computeIfAbsent(preferred, this::offers);
+		List<MediaType> accepted = accepted(exchange);
+		Offer best = offers.get(0);
+		double bestQuality = 0;
+		for (Offer offer : offers) {
+			double quality = quality(offer.mediaType(), accepted);
+			if (quality > bestQuality) {
+				best = offer;
+				bestQuality = quality;
+			}
+		}
+		return best;
+	}
+
+	private List<Offer> offers(List<MediaType> mediaTypes) {
+		List<Offer> offers = new ArrayList<>();
+		for (MediaType mediaType : mediaTypes) {
+			UpstreamErrorRenderer renderer = this.renderers.get(mediaType);
+			Assert.state(renderer != null, () -> "No renderer writes " + mediaType);
+			offers.add(new Offer(mediaType, renderer));
+		}
+		return List.copyOf(offers);
+	}
+
+	private static List<MediaType> accepted(ServerWebExchange exchange) {
+		try {
+			List<MediaType> accepted = exchange.getRequest().getHeaders().getAccept();
+			return accepted.isEmpty() ? ANYTHING : accepted;
+		}
+		catch (InvalidMediaTypeException ex) {
+			return ANYTHING;
+		}
+	}
+
+	private static double quality(MediaType offered, List<MediaType> accepted) {
+		int bestSpecificity = -1;
+		double quality = 0;
+		for (MediaType range : accepted) {
+			if (range.includes(offered)) {
+				int specificity = range.isWildcardType() ? 0 : range.isWildcardSubtype() ? 1 : 2;
+				if (specificity > bestSpecificity) {
+					bestSpecificity = specificity;
+					quality = range.getQualityValue();
+				}
+			}
+		}
+		return quality;
+	}
+
+	private record Offer(MediaType mediaType, UpstreamErrorRenderer renderer) {
+
+	}
+
+}
