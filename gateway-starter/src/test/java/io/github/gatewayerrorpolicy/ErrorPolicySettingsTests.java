@@ -29,7 +29,6 @@ import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
@@ -77,8 +76,6 @@ class ErrorPolicySettingsTests {
 
 	static final ScriptedUpstream UNAVAILABLE = ScriptedUpstream.start(ScriptedUpstream.answering(UPSTREAM_503));
 
-	static final JsonMapper JSON = JsonMapper.builder().build();
-
 	GatewayClient gateway;
 
 	@BeforeEach
@@ -110,7 +107,7 @@ class ErrorPolicySettingsTests {
 		assertThat(problem.headers().firstValue("Retry-After")).hasValue("30");
 		assertThat(problem.headers().allValues("Proxy-Status"))
 			.containsExactly("test-gateway; error=connection_refused");
-		JsonNode document = JSON.readTree(problem.body());
+		JsonNode document = GatewayClient.json(problem);
 		assertThat(document.get("status").asInt()).isEqualTo(503);
 		assertThat(document.get("error").asString()).isEqualTo("connection_refused");
 		assertThat(document.has("details")).isFalse();
@@ -154,7 +151,7 @@ class ErrorPolicySettingsTests {
 			.containsEntry("routeId", "orders")
 			.containsEntry("details", "The upstream call failed before a response arrived.")
 			.containsEntry("siteName", "Example Shop");
-		JsonNode document = JSON.readTree(this.gateway.get("/orders/42", "application/problem+json").body());
+		JsonNode document = GatewayClient.json(this.gateway.get("/orders/42", "application/problem+json"));
 		assertThat(document.get("details").asString()).isEqualTo("The upstream call failed before a response arrived.");
 		assertThat(document.get("status").asInt()).isEqualTo(502);
 	}
@@ -198,7 +195,7 @@ class ErrorPolicySettingsTests {
 		assertThat(masked.headers().firstValue("X-Upstream")).isEmpty();
 		assertThat(masked.headers().firstValue("Content-Type")).hasValue("application/problem+json");
 		assertThat(masked.body()).doesNotContain("mmmm");
-		JsonNode document = JSON.readTree(masked.body());
+		JsonNode document = GatewayClient.json(masked);
 		assertThat(document.has("type")).as("absent, so 'about:blank' (RFC 9457, section 3.1.1)").isFalse();
 		assertThat(document.get("receivedStatus").asInt()).isEqualTo(503);
 		assertThat(document.has("error")).isFalse();

@@ -34,7 +34,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
@@ -60,8 +59,6 @@ class LocalizationTests {
 	static final ReservedPort REFUSED = ReservedPort.reserve();
 
 	static final ScriptedUpstream CLOSE = ScriptedUpstream.start(ScriptedUpstream.closing());
-
-	static final JsonMapper JSON = JsonMapper.builder().build();
 
 	GatewayClient gateway;
 
@@ -104,7 +101,7 @@ class LocalizationTests {
 				"Accept-Language", acceptLanguage);
 		assertThat(problem.statusCode()).isEqualTo(502);
 		assertThat(problem.headers().firstValue("Content-Language")).hasValue(tag);
-		JsonNode document = JSON.readTree(problem.body());
+		JsonNode document = GatewayClient.json(problem);
 		assertThat(document.get("title").asString())
 			.isEqualTo(texts.getProperty("gateway.error.connection_refused.title"));
 		assertThat(document.get("detail").asString())
@@ -152,13 +149,13 @@ class LocalizationTests {
 	void applicationMessagesOverrideAnyText() throws Exception {
 		HttpResponse<String> problem = this.gateway.send("GET", "/close/a", "Accept", "application/problem+json",
 				"Accept-Language", "en");
-		assertThat(JSON.readTree(problem.body()).get("title").asString()).isEqualTo("Upstream hung up");
+		assertThat(GatewayClient.json(problem).get("title").asString()).isEqualTo("Upstream hung up");
 	}
 
 	private String title(String language) throws IOException, InterruptedException {
 		HttpResponse<String> problem = this.gateway.send("GET", "/refused/a", "Accept", "application/problem+json",
 				"Accept-Language", language);
-		return JSON.readTree(problem.body()).get("title").asString();
+		return GatewayClient.json(problem).get("title").asString();
 	}
 
 	private static Properties texts(String bundle) throws IOException {

@@ -35,7 +35,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
@@ -90,8 +89,6 @@ class UpstreamFailureResponseTests {
 	static final Pattern LEAKS = Pattern.compile("127\\.0\\.0\\.1|localhost|\\.invalid|[Ee]xception|netty|reactor|"
 			+ "java\\.|finishConnect|prematurely|PT0|GARBAGE|2000|8192|SSL/TLS|Content-Length are|took longer");
 
-	static final JsonMapper JSON = JsonMapper.builder().build();
-
 	GatewayClient gateway;
 
 	@BeforeEach
@@ -143,7 +140,7 @@ class UpstreamFailureResponseTests {
 		String path = "/" + route + "/orders/42";
 		HttpResponse<String> problem = get(path, "application/problem+json");
 		assertGenerated(problem, status, type, "application/problem+json");
-		JsonNode document = JSON.readTree(problem.body());
+		JsonNode document = GatewayClient.json(problem);
 		assertThat(document.get("type").asString()).isEqualTo("https://gatewayerrorpolicy.github.io/problems/" + type);
 		assertThat(document.get("title").asString()).isNotBlank();
 		assertThat(document.get("status").asInt()).isEqualTo(status);
@@ -157,7 +154,7 @@ class UpstreamFailureResponseTests {
 
 		HttpResponse<String> json = get(path, "application/json");
 		assertGenerated(json, status, type, "application/json");
-		assertThat(JSON.readTree(json.body()).get("error").asString()).isEqualTo(type);
+		assertThat(GatewayClient.json(json).get("error").asString()).isEqualTo(type);
 
 		HttpResponse<String> page = get(path, BROWSER);
 		assertGenerated(page, status, type, "text/html;charset=UTF-8");

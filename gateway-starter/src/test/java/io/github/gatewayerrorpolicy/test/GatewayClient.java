@@ -24,6 +24,9 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
 
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
 /**
  * A real HTTP/1.1 client of the gateway under test, on loopback. Its connections are
  * pooled, so a follow-up request goes over the connection an earlier one used.
@@ -31,6 +34,8 @@ import java.time.Duration;
 public final class GatewayClient {
 
 	private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+	private static final JsonMapper JSON = JsonMapper.builder().build();
 
 	private final HttpClient client = HttpClient.newBuilder()
 		.version(HttpClient.Version.HTTP_1_1)
@@ -53,6 +58,15 @@ public final class GatewayClient {
 	 */
 	public HttpResponse<String> get(String path, String accept) throws IOException, InterruptedException {
 		return (accept != null) ? send("GET", path, "Accept", accept) : send("GET", path);
+	}
+
+	/**
+	 * Read a response body as JSON.
+	 * @param response the response
+	 * @return the document
+	 */
+	public static JsonNode json(HttpResponse<String> response) {
+		return JSON.readTree(response.body());
 	}
 
 	/**
