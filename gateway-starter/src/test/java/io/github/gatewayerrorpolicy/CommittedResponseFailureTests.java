@@ -96,8 +96,9 @@ class CommittedResponseFailureTests {
 		String received = exchangeUntilAborted("/length-close/a");
 		assertThat(received).startsWith("HTTP/1.1 200 OK\r\n").containsIgnoringCase("content-length: 100\r\n");
 		assertThat(body(received)).isEqualTo(FIRST_PART);
-		assertThat(output).contains("Upstream failure on route length-close: http_response_incomplete, "
-				+ "aborted the response [request ");
+		assertThat(output)
+			.containsPattern(" WARN .* Upstream failure: route=length-close error=http_response_incomplete "
+					+ "status=200 outcome=aborted request=[0-9a-f]+-[0-9]+ trace=[0-9a-f]{32}$");
 		assertFollowUpSucceeds();
 	}
 
@@ -105,8 +106,9 @@ class CommittedResponseFailureTests {
 	void contentLengthResponseCutOffByResetIsAborted(CapturedOutput output) throws Exception {
 		String received = exchangeUntilAborted("/length-reset/a");
 		assertThat(body(received)).isEqualTo(FIRST_PART);
-		assertThat(output).contains("Upstream failure on route length-reset: http_response_incomplete, "
-				+ "aborted the response [request ");
+		assertThat(output)
+			.containsPattern(" WARN .* Upstream failure: route=length-reset error=http_response_incomplete "
+					+ "status=200 outcome=aborted request=[0-9a-f]+-[0-9]+ trace=[0-9a-f]{32}$");
 		assertFollowUpSucceeds();
 	}
 
@@ -115,8 +117,9 @@ class CommittedResponseFailureTests {
 		String received = exchangeUntilAborted("/chunked-close/a");
 		assertThat(received).containsIgnoringCase("transfer-encoding: chunked\r\n");
 		assertThat(body(received)).contains(FIRST_PART).doesNotContain("\r\n0\r\n");
-		assertThat(output).contains("Upstream failure on route chunked-close: http_response_incomplete, "
-				+ "aborted the response [request ");
+		assertThat(output)
+			.containsPattern(" WARN .* Upstream failure: route=chunked-close error=http_response_incomplete "
+					+ "status=200 outcome=aborted request=[0-9a-f]+-[0-9]+ trace=[0-9a-f]{32}$");
 		assertThat(output).doesNotContain("\tat ").doesNotContain("Error finishing response");
 		assertFollowUpSucceeds();
 	}

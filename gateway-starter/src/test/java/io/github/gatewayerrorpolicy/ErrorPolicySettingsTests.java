@@ -19,6 +19,7 @@ package io.github.gatewayerrorpolicy;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -37,6 +38,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The settings of {@code gateway.error-policy}, globally and per route, change what the
@@ -66,11 +68,15 @@ class ErrorPolicySettingsTests {
 	static final String LARGE_UPSTREAM_503 = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html\r\n"
 			+ "Retry-After: 120\r\nContent-Length: 262144\r\n\r\n" + "m".repeat(262144);
 
+	static final AtomicInteger REQUESTS_ON_FIRST_CONNECTION = new AtomicInteger();
+
+	/**
+	 * Answers a large 503 to the first request of its first connection, then 200.
+	 */
 	static final ScriptedUpstream UNAVAILABLE_THEN_OK = ScriptedUpstream.start((connection) -> {
-		boolean first = true;
 		while (connection.readRequest() != null) {
+			boolean first = connection.index() == 1 && REQUESTS_ON_FIRST_CONNECTION.incrementAndGet() == 1;
 			connection.write(first ? LARGE_UPSTREAM_503 : ScriptedUpstream.ok("back"));
-			first = false;
 		}
 	});
 
@@ -203,7 +209,12 @@ class ErrorPolicySettingsTests {
 		HttpResponse<String> followUp = this.gateway.get("/masked/b", null);
 		assertThat(followUp.statusCode()).isEqualTo(200);
 		assertThat(followUp.body()).isEqualTo("back");
-		assertThat(UNAVAILABLE_THEN_OK.connections()).as("the pooled connection was reused").isEqualTo(1);
+		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+			HttpResponse<String> next = this.gateway.get("/masked/c", null);
+			assertThat(next.body()).isEqualTo("back");
+			assertThat(REQUESTS_ON_FIRST_CONNECTION).as("the drained connection went back to the pool")
+				.hasValueGreaterThan(1);
+		});
 	}
 
 	@Test

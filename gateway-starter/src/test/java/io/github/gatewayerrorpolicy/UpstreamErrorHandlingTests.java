@@ -146,17 +146,20 @@ class UpstreamErrorHandlingTests {
 		for (String path : List.of("/refused/a", "/refused/b", "/forged/a")) {
 			assertThat(send("GET", path).statusCode()).isEqualTo(502);
 		}
+		assertThat(send("GET", "/unavailable/a").statusCode()).isEqualTo(503);
 		assertThat(send("GET", "/ok/a").statusCode()).isEqualTo(200);
 		List<String> lines = Arrays.stream(output.getAll().substring(before).split("\n"))
 			.filter((line) -> !line.isBlank())
 			.toList();
-		assertThat(lines).hasSize(3)
-			.allSatisfy((line) -> assertThat(line).contains(" WARN ")
-				.contains("UpstreamErrorWebExceptionHandler : ")
-				.containsPattern("Upstream failure on route (refused|forged_INFO fake): connection_refused, "
-						+ "answered 502 \\[request [0-9a-f]+-[0-9]+\\]$")
-				.satisfies((message) -> assertThat(message.substring(message.indexOf(" : "))).doesNotContain(
-						"127.0.0.1", String.valueOf(REFUSED.port()), "Exception", "Connection refused", "\tat ")));
+		assertThat(lines).hasSize(4);
+		assertThat(lines.subList(0, 3)).allSatisfy((line) -> assertThat(line).contains(" WARN ")
+			.contains("UpstreamFailureLog")
+			.containsPattern("Upstream failure: route=(refused|forged_INFO fake) error=connection_refused status=502 "
+					+ "outcome=responded request=[0-9a-f]+-[0-9]+ trace=[0-9a-f]{32}$")
+			.satisfies((message) -> assertThat(message.substring(message.indexOf(" : "))).doesNotContain("127.0.0.1",
+					String.valueOf(REFUSED.port()), "Exception", "Connection refused", "\tat ")));
+		assertThat(lines.get(3)).contains(" INFO ")
+			.contains("Upstream failure: route=unavailable error=none status=503 outcome=passed-through");
 	}
 
 	private HttpResponse<String> send(String method, String path, String... headers)

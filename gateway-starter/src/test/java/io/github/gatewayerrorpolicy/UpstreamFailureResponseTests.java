@@ -87,7 +87,7 @@ class UpstreamFailureResponseTests {
 	static final String BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 
 	static final Pattern LEAKS = Pattern.compile("127\\.0\\.0\\.1|localhost|\\.invalid|[Ee]xception|netty|reactor|"
-			+ "java\\.|finishConnect|prematurely|PT0|GARBAGE|2000|8192|SSL/TLS|Content-Length are|took longer");
+			+ "java\\.|finishConnect|prematurely|PT0|GARBAGE|\\b2000\\b|\\b8192\\b|SSL/TLS|Content-Length are|took longer");
 
 	GatewayClient gateway;
 
@@ -149,8 +149,10 @@ class UpstreamFailureResponseTests {
 		assertThat(document.get("error").asString()).isEqualTo(type);
 		assertThat(document.get("requestId").asString()).isNotBlank();
 		assertThat(document.get("route").asString()).isEqualTo(route);
+		assertThat(document.get("traceId").asString()).as("Brave is on the test classpath, so there is a trace")
+			.matches("[0-9a-f]{32}");
 		assertThat(document.propertyNames()).containsExactlyInAnyOrder("type", "title", "status", "detail", "instance",
-				"error", "requestId", "route");
+				"error", "requestId", "traceId", "route");
 
 		HttpResponse<String> json = get(path, "application/json");
 		assertGenerated(json, status, type, "application/json");
@@ -163,11 +165,14 @@ class UpstreamFailureResponseTests {
 		assertThat(page.body()).startsWith("<!DOCTYPE html>")
 			.contains("<title>" + status + " ")
 			.contains(type)
+			.containsPattern("<dt>Trace ID</dt><dd>[0-9a-f]{32}</dd>")
 			.doesNotContain("<script", "src=", "url(", "@import", "http://", "https://");
 
 		HttpResponse<String> text = get(path, "text/plain");
 		assertGenerated(text, status, type, "text/plain;charset=UTF-8");
-		assertThat(text.body()).startsWith(status + " ").contains("error: " + type);
+		assertThat(text.body()).startsWith(status + " ")
+			.contains("error: " + type)
+			.containsPattern("trace: [0-9a-f]{32}\n");
 
 		for (String accept : new String[] { "*/*", null, "image/png", "application/*" }) {
 			assertGenerated(get(path, accept), status, type, "application/problem+json");

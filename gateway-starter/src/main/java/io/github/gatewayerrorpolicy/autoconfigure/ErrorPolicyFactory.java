@@ -45,6 +45,8 @@ import org.springframework.util.StringUtils;
  */
 final class ErrorPolicyFactory {
 
+	static final int MAX_RECENT_FAILURES = 10_000;
+
 	private static final Pattern TEMPLATE_NAME = Pattern.compile("[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*");
 
 	private static final String ERROR_TYPES = Arrays.stream(ErrorType.values())
@@ -110,6 +112,29 @@ final class ErrorPolicyFactory {
 				url(prefix + ".page.status-page-url", page.getStatusPageUrl(), "http", "https"),
 				template(prefix + ".page.template", page.getTemplate())));
 		return policy.build();
+	}
+
+	/**
+	 * Validate the settings that only exist globally.
+	 * @param properties the settings
+	 * @throws InvalidErrorPolicyException if a setting is not allowed
+	 */
+	static void validateGlobal(GatewayErrorPolicyProperties properties) {
+		String prefix = GatewayErrorPolicyProperties.PREFIX;
+		GatewayErrorPolicyProperties.Logging logging = properties.getLogging();
+		if (logging.getLinesPerRoute() < 0) {
+			throw new InvalidErrorPolicyException(prefix + ".logging.lines-per-route", logging.getLinesPerRoute(),
+					"0 (no limit) or more");
+		}
+		if (logging.getPeriod() == null || logging.getPeriod().isNegative() || logging.getPeriod().isZero()) {
+			throw new InvalidErrorPolicyException(prefix + ".logging.period", logging.getPeriod(),
+					"a duration of more than zero, e.g. 10s");
+		}
+		int recent = properties.getEndpoint().getRecentFailures();
+		if (recent < 0 || recent > MAX_RECENT_FAILURES) {
+			throw new InvalidErrorPolicyException(prefix + ".endpoint.recent-failures", recent,
+					"a number from 0 to " + MAX_RECENT_FAILURES);
+		}
 	}
 
 	/**

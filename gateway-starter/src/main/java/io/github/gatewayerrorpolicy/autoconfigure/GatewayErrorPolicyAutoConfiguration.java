@@ -16,11 +16,22 @@
 
 package io.github.gatewayerrorpolicy.autoconfigure;
 
+import io.github.gatewayerrorpolicy.actuate.GatewayErrorsEndpoint;
+import io.github.gatewayerrorpolicy.actuate.UpstreamFailureRecorder;
 import io.github.gatewayerrorpolicy.classify.DefaultUpstreamFailureClassifier;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailureClassifier;
 import io.github.gatewayerrorpolicy.client.UpstreamResponseValidation;
 import io.github.gatewayerrorpolicy.filter.UpstreamFailureFilter;
 import io.github.gatewayerrorpolicy.filter.UpstreamResponseBodyFilter;
+import io.github.gatewayerrorpolicy.metrics.DefaultUpstreamFailureTagsProvider;
+import io.github.gatewayerrorpolicy.metrics.UpstreamFailureMetrics;
+import io.github.gatewayerrorpolicy.metrics.UpstreamFailureTagsProvider;
+import io.github.gatewayerrorpolicy.observe.ObservationUpstreamFailureListener;
+import io.github.gatewayerrorpolicy.observe.TraceIdResolver;
+import io.github.gatewayerrorpolicy.observe.TracingTraceIdResolver;
+import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvents;
+import io.github.gatewayerrorpolicy.observe.UpstreamFailureListener;
+import io.github.gatewayerrorpolicy.observe.UpstreamFailureLog;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
 import io.github.gatewayerrorpolicy.web.ErrorMessages;
 import io.github.gatewayerrorpolicy.web.ErrorResponseWriter;
@@ -29,10 +40,15 @@ import io.github.gatewayerrorpolicy.web.PlainTextErrorRenderer;
 import io.github.gatewayerrorpolicy.web.ProblemDetailRenderer;
 import io.github.gatewayerrorpolicy.web.UpstreamErrorRenderer;
 import io.github.gatewayerrorpolicy.web.UpstreamErrorWebExceptionHandler;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.tracing.handler.TracingObservationHandler;
 import org.thymeleaf.spring6.SpringTemplateEngine;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -53,7 +69,8 @@ import org.springframework.http.codec.ServerCodecConfigurer;
  * {@code Proxy-Status} header and a page or problem document, as the global settings and
  * each route's metadata say.
  */
-@AutoConfiguration(afterName = "org.springframework.cloud.gateway.config.GatewayAutoConfiguration")
+@AutoConfiguration(afterName = { "org.springframework.cloud.gateway.config.GatewayAutoConfiguration",
+		"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration" })
 @ConditionalOnWebApplication(type = Type.REACTIVE)
 @ConditionalOnClass(GlobalFilter.class)
 @ConditionalOnBooleanProperty(name = "gateway.error-policy.enabled", matchIfMissing = true)
@@ -94,6 +111,7 @@ public final class GatewayErrorPolicyAutoConfiguration {
 	@ConditionalOnMissingBean(ErrorPolicyResolver.class)
 	RouteErrorPolicyResolver errorPolicyResolver(GatewayErrorPolicyProperties properties, Environment environment,
 			ErrorResponseWriter writer) {
+		ErrorPolicyFactory.validateGlobal(properties);
 		ErrorPolicyFactory factory = new ErrorPolicyFactory(writer.getMediaTypes(),
 				environment.getProperty("spring.application.name", "gateway"));
 		return new RouteErrorPolicyResolver(factory.create(properties, GatewayErrorPolicyProperties.PREFIX), factory,
@@ -109,14 +127,36 @@ public final class GatewayErrorPolicyAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	UpstreamFailureLog upstreamFailureLog(GatewayErrorPolicyProperties properties) {
+		GatewayErrorPolicyProperties.Logging logging = properties.getLogging();
+		return new UpstreamFailureLog(logging.getLinesPerRoute(), logging.getPeriod(), System::nanoTime);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ObservationUpstreamFailureListener observationUpstreamFailureListener() {
+		return new ObservationUpstreamFailureListener();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	UpstreamFailureEvents upstreamFailureEvents(ObjectProvider<UpstreamFailureListener> listeners,
+			ObjectProvider<TraceIdResolver> traceIds) {
+		return new UpstreamFailureEvents(listeners.orderedStream().toList(),
+				traceIds.getIfAvailable(() -> TraceIdResolver.NONE));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
 	UpstreamResponseValidation upstreamResponseValidation() {
 		return new UpstreamResponseValidation();
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	UpstreamFailureFilter upstreamFailureFilter(ErrorPolicyResolver policies, ErrorResponseWriter writer) {
-		return new UpstreamFailureFilter(policies, writer);
+	UpstreamFailureFilter upstreamFailureFilter(ErrorPolicyResolver policies, ErrorResponseWriter writer,
+			UpstreamFailureEvents events) {
+		return new UpstreamFailureFilter(policies, writer, events);
 	}
 
 	@Bean
@@ -128,8 +168,8 @@ public final class GatewayErrorPolicyAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	UpstreamErrorWebExceptionHandler upstreamErrorWebExceptionHandler(UpstreamFailureClassifier classifier,
-			ErrorPolicyResolver policies, ErrorResponseWriter writer) {
-		return new UpstreamErrorWebExceptionHandler(classifier, policies, writer);
+			ErrorPolicyResolver policies, ErrorResponseWriter writer, UpstreamFailureEvents events) {
+		return new UpstreamErrorWebExceptionHandler(classifier, policies, writer, events);
 	}
 
 	@Configuration(proxyBeanMethods = false)
@@ -144,6 +184,58 @@ public final class GatewayErrorPolicyAutoConfiguration {
 					environment.getProperty("spring.thymeleaf.prefix", "classpath:/templates/"),
 					environment.getProperty("spring.thymeleaf.suffix", ".html"),
 					environment.getProperty("spring.thymeleaf.cache", Boolean.class, true));
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(TracingObservationHandler.class)
+	static class TracingConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		TraceIdResolver tracingTraceIdResolver() {
+			return new TracingTraceIdResolver();
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(MeterRegistry.class)
+	@ConditionalOnBean(MeterRegistry.class)
+	static class MetricsConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		DefaultUpstreamFailureTagsProvider defaultUpstreamFailureTagsProvider() {
+			return new DefaultUpstreamFailureTagsProvider();
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		UpstreamFailureMetrics upstreamFailureMetrics(MeterRegistry registry,
+				ObjectProvider<UpstreamFailureTagsProvider> tagsProviders) {
+			return new UpstreamFailureMetrics(registry, tagsProviders.orderedStream().toList());
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(Endpoint.class)
+	@ConditionalOnAvailableEndpoint(GatewayErrorsEndpoint.class)
+	static class EndpointConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		UpstreamFailureRecorder upstreamFailureRecorder(GatewayErrorPolicyProperties properties) {
+			return new UpstreamFailureRecorder(properties.getEndpoint().getRecentFailures());
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		GatewayErrorsEndpoint gatewayErrorsEndpoint(UpstreamFailureRecorder recorder, RouteLocator routeLocator,
+				ErrorPolicyResolver policies) {
+			return new GatewayErrorsEndpoint(recorder, routeLocator, policies);
 		}
 
 	}

@@ -28,7 +28,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * Configuration of the gateway error policy. The same settings, under a route's
- * {@code error-policy} metadata, override these for that route.
+ * {@code error-policy} metadata, override these for that route, except {@code logging}
+ * and {@code endpoint}, which are global.
  */
 @ConfigurationProperties(GatewayErrorPolicyProperties.PREFIX)
 public class GatewayErrorPolicyProperties {
@@ -80,6 +81,10 @@ public class GatewayErrorPolicyProperties {
 	private final ProxyStatusHeader proxyStatus = new ProxyStatusHeader();
 
 	private final Page page = new Page();
+
+	private final Logging logging = new Logging();
+
+	private final Endpoint endpoint = new Endpoint();
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -135,6 +140,68 @@ public class GatewayErrorPolicyProperties {
 
 	public Page getPage() {
 		return this.page;
+	}
+
+	public Logging getLogging() {
+		return this.logging;
+	}
+
+	public Endpoint getEndpoint() {
+		return this.endpoint;
+	}
+
+	/**
+	 * Settings of the log line written per failure; global only.
+	 */
+	public static class Logging {
+
+		/**
+		 * Most log lines per route in each period; further failures are counted, and the
+		 * count is logged with the first failure of the next period. 0 for no limit.
+		 */
+		private int linesPerRoute;
+
+		/**
+		 * The period of the limit on log lines.
+		 */
+		private Duration period = Duration.ofSeconds(10);
+
+		public int getLinesPerRoute() {
+			return this.linesPerRoute;
+		}
+
+		public void setLinesPerRoute(int linesPerRoute) {
+			this.linesPerRoute = linesPerRoute;
+		}
+
+		public Duration getPeriod() {
+			return this.period;
+		}
+
+		public void setPeriod(Duration period) {
+			this.period = period;
+		}
+
+	}
+
+	/**
+	 * Settings of the 'gatewayerrors' Actuator endpoint; global only.
+	 */
+	public static class Endpoint {
+
+		/**
+		 * How many of the most recent failures the endpoint keeps and shows.
+		 */
+		private int recentFailures = 100;
+
+		public int getRecentFailures() {
+			return this.recentFailures;
+		}
+
+		public void setRecentFailures(int recentFailures) {
+			this.recentFailures = recentFailures;
+		}
+
 	}
 
 	/**

@@ -30,8 +30,12 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.BindHandler;
+import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.bind.PropertySourcesPlaceholdersResolver;
+import org.springframework.boot.context.properties.bind.UnboundConfigurationPropertiesException;
+import org.springframework.boot.context.properties.bind.handler.NoUnboundElementsBindHandler;
 import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
@@ -58,6 +62,8 @@ public class RouteErrorPolicyResolver implements ErrorPolicyResolver {
 	public static final String METADATA_KEY = "error-policy";
 
 	private static final Log logger = LogFactory.getLog(RouteErrorPolicyResolver.class);
+
+	private static final List<String> GLOBAL_ONLY = List.of("logging", "endpoint");
 
 	private final ErrorPolicy global;
 
@@ -111,23 +117,39 @@ public class RouteErrorPolicyResolver implements ErrorPolicyResolver {
 			return this.global;
 		}
 		String prefix = "spring.cloud.gateway.server.webflux.routes[id=" + route.getId() + "].metadata." + METADATA_KEY;
-		List<ConfigurationPropertySource> sources = new ArrayList<>();
+		for (String name : settings.keySet()) {
+			for (String global : GLOBAL_ONLY) {
+				if (name.startsWith(GatewayErrorPolicyProperties.PREFIX + "." + global)) {
+					throw new InvalidErrorPolicyException(routeProperty(prefix, name), settings.get(name),
+							"a setting that applies per route; " + global + ".* is global only");
+				}
+			}
+		}
+		MapConfigurationPropertySource routeSource;
 		try {
-			sources.add(new MapConfigurationPropertySource(settings));
+			routeSource = new MapConfigurationPropertySource(settings);
 		}
 		catch (InvalidConfigurationPropertyNameException ex) {
 			throw new InvalidErrorPolicyException(routeProperty(prefix, ex.getName().toString()), null,
 					"a setting name in lowercase letters, digits and '-', as in gateway.error-policy");
 		}
+		List<ConfigurationPropertySource> sources = new ArrayList<>();
+		sources.add(routeSource);
 		ConfigurationPropertySources.get(this.environment).forEach(sources::add);
 		Binder binder = new Binder(sources, new PropertySourcesPlaceholdersResolver(this.environment),
 				ApplicationConversionService.getSharedInstance());
 		try {
 			GatewayErrorPolicyProperties properties = binder.bindOrCreate(GatewayErrorPolicyProperties.PREFIX,
-					GatewayErrorPolicyProperties.class);
+					Bindable.of(GatewayErrorPolicyProperties.class),
+					new NoUnboundElementsBindHandler(BindHandler.DEFAULT, (source) -> source == routeSource));
 			return this.factory.create(properties, prefix);
 		}
 		catch (BindException ex) {
+			if (ex.getCause() instanceof UnboundConfigurationPropertiesException unbound) {
+				ConfigurationProperty property = unbound.getUnboundProperties().iterator().next();
+				throw new InvalidErrorPolicyException(routeProperty(prefix, property.getName().toString()),
+						property.getValue(), "a known setting, as documented for gateway.error-policy");
+			}
 			ConfigurationProperty property = ex.getProperty();
 			throw new InvalidErrorPolicyException(
 					routeProperty(prefix, (property != null) ? property.getName().toString() : ex.getName().toString()),

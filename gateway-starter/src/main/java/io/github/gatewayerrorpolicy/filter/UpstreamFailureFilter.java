@@ -22,6 +22,9 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import io.github.gatewayerrorpolicy.classify.UpstreamFailure;
 import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
+import io.github.gatewayerrorpolicy.observe.Outcome;
+import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvent;
+import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvents;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
 import io.github.gatewayerrorpolicy.policy.ProxyStatus;
@@ -73,9 +76,13 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 
 	private final ErrorResponseWriter writer;
 
-	public UpstreamFailureFilter(ErrorPolicyResolver policies, ErrorResponseWriter writer) {
+	private final UpstreamFailureEvents events;
+
+	public UpstreamFailureFilter(ErrorPolicyResolver policies, ErrorResponseWriter writer,
+			UpstreamFailureEvents events) {
 		this.policies = policies;
 		this.writer = writer;
+		this.events = events;
 	}
 
 	@Override
@@ -114,6 +121,7 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 		}
 		HttpStatus known = HttpStatus.resolve(status.value());
 		if (known == null || !policy.masks(status.value())) {
+			this.events.publish(exchange, null, status.value(), Outcome.PASSED_THROUGH, null);
 			ProxyStatus proxyStatus = policy.proxyStatus();
 			if (proxyStatus != null) {
 				response.getHeaders().add(ProxyStatus.HEADER, proxyStatus.receivedStatus(status.value()));
@@ -122,7 +130,8 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 		}
 		Long retryAfter = seconds(response.getHeaders().getFirst(HttpHeaders.RETRY_AFTER));
 		exchange.getAttributes().remove(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
-		return drain(connection).then(this.writer.writeMasked(exchange, policy, known, retryAfter));
+		UpstreamFailureEvent event = this.events.publish(exchange, null, status.value(), Outcome.MASKED, null);
+		return drain(connection).then(this.writer.writeMasked(exchange, policy, known, retryAfter, event.traceId()));
 	}
 
 	/**

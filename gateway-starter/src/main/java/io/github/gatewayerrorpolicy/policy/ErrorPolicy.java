@@ -130,6 +130,14 @@ public final class ErrorPolicy {
 	}
 
 	/**
+	 * Return the upstream statuses that are masked.
+	 * @return the statuses
+	 */
+	public Set<Integer> maskedStatuses() {
+		return this.maskedStatuses;
+	}
+
+	/**
 	 * Return the media types offered, in order of preference among equally acceptable
 	 * ones; empty to offer every renderer's in the renderers' order.
 	 * @return the media types

@@ -61,6 +61,14 @@ public final class ProxyStatus {
 	}
 
 	/**
+	 * Return the name of this intermediary as the header writes it.
+	 * @return the name, a token or a quoted string
+	 */
+	public String name() {
+		return this.name;
+	}
+
+	/**
 	 * Return the header value for a response this intermediary generated.
 	 * @param type the error type
 	 * @return for example {@code gateway; error=connection_refused}

@@ -95,10 +95,11 @@ public class ErrorResponseWriter {
 	 * @param policy the route's policy
 	 * @param type the error type
 	 * @param phase where the failure happened
+	 * @param traceId the id of the current trace, if any
 	 * @return completion of the write
 	 */
-	public Mono<Void> writeFailure(ServerWebExchange exchange, ErrorPolicy policy, ErrorType type,
-			UpstreamPhase phase) {
+	public Mono<Void> writeFailure(ServerWebExchange exchange, ErrorPolicy policy, ErrorType type, UpstreamPhase phase,
+			@Nullable String traceId) {
 		Locale locale = this.messages.locale(exchange);
 		HttpStatus status = policy.status(type);
 		String details = policy.exposesDetails() ? this.messages.text("details." + phaseKey(phase), locale) : null;
@@ -109,7 +110,7 @@ public class ErrorResponseWriter {
 					: proxyStatus.error(type);
 		}
 		UpstreamError error = new UpstreamError(status, type, null, this.messages.title(type, locale),
-				this.messages.detail(type, locale), details, rawPath(exchange), exchange.getRequest().getId(),
+				this.messages.detail(type, locale), details, rawPath(exchange), exchange.getRequest().getId(), traceId,
 				routeId(exchange), Instant.now(), seconds(status, policy.retryAfter(type)), locale, policy.page());
 		return write(exchange, policy, error, proxyStatusValue);
 	}
@@ -121,17 +122,19 @@ public class ErrorResponseWriter {
 	 * @param status the upstream's status
 	 * @param retryAfter the upstream's {@code Retry-After} in seconds, if it sent a valid
 	 * one
+	 * @param traceId the id of the current trace, if any
 	 * @return completion of the write
 	 */
 	public Mono<Void> writeMasked(ServerWebExchange exchange, ErrorPolicy policy, HttpStatus status,
-			@Nullable Long retryAfter) {
+			@Nullable Long retryAfter, @Nullable String traceId) {
 		Locale locale = this.messages.locale(exchange);
 		String details = policy.exposesDetails() ? this.messages.text("details.upstream-status", locale) : null;
 		ProxyStatus proxyStatus = policy.proxyStatus();
 		UpstreamError error = new UpstreamError(status, null, status.value(),
 				this.messages.text("upstream-status.title", locale),
 				this.messages.text("upstream-status.detail", locale, status.value()), details, rawPath(exchange),
-				exchange.getRequest().getId(), routeId(exchange), Instant.now(), retryAfter, locale, policy.page());
+				exchange.getRequest().getId(), traceId, routeId(exchange), Instant.now(), retryAfter, locale,
+				policy.page());
 		return write(exchange, policy, error,
 				(proxyStatus != null) ? proxyStatus.receivedStatus(status.value()) : null);
 	}

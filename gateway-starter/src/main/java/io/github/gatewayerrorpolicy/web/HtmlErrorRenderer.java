@@ -126,6 +126,7 @@ public class HtmlErrorRenderer implements UpstreamErrorRenderer, Ordered {
 		context.setVariable("errorType", (error.type() != null) ? error.type().token() : null);
 		context.setVariable("receivedStatus", error.receivedStatus());
 		context.setVariable("requestId", error.requestId());
+		context.setVariable("traceId", error.traceId());
 		context.setVariable("path", UriUtils.decode(error.path(), StandardCharsets.UTF_8));
 		context.setVariable("timestamp",
 				DateTimeFormatter.ISO_INSTANT.format(error.timestamp().truncatedTo(ChronoUnit.SECONDS)));

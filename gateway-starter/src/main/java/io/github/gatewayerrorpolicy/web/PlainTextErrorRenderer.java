@@ -56,6 +56,9 @@ public class PlainTextErrorRenderer implements UpstreamErrorRenderer, Ordered {
 			text.append("details: ").append(error.details()).append('\n');
 		}
 		text.append("request: ").append(error.requestId()).append('\n');
+		if (error.traceId() != null) {
+			text.append("trace: ").append(error.traceId()).append('\n');
+		}
 		return TextBodies.write(exchange.getResponse(), TEXT_PLAIN_UTF8, text.toString());
 	}
 

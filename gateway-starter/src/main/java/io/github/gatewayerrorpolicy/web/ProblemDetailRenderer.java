@@ -39,10 +39,11 @@ import org.springframework.web.server.ServerWebExchange;
  * <p>
  * Members: {@code type} (a URI per error type), {@code title}, {@code status},
  * {@code detail}, {@code instance} (the request path), and the extension members
- * {@code error} (the RFC 9209 type), {@code requestId} and {@code route}; where the
- * policy exposes details, also {@code details}. In place of a masked upstream error
- * response the type is {@code about:blank}, there is no {@code error}, and
- * {@code receivedStatus} holds the upstream's status.
+ * {@code error} (the RFC 9209 type), {@code requestId} and {@code route}; where tracing
+ * is on, also {@code traceId}; where the policy exposes details, also {@code details}. In
+ * place of a masked upstream error response there is no {@code type} (which means
+ * {@code about:blank}) and no {@code error}, and {@code receivedStatus} holds the
+ * upstream's status.
  *
  * @see <a href="https://www.rfc-editor.org/rfc/rfc9457">RFC 9457</a>
  */
@@ -110,6 +111,9 @@ public class ProblemDetailRenderer implements UpstreamErrorRenderer, Ordered {
 			problem.setProperty("receivedStatus", error.receivedStatus());
 		}
 		problem.setProperty("requestId", error.requestId());
+		if (error.traceId() != null) {
+			problem.setProperty("traceId", error.traceId());
+		}
 		if (error.routeId() != null) {
 			problem.setProperty("route", error.routeId());
 		}

@@ -39,6 +39,7 @@ import org.springframework.http.HttpStatus;
  * @param details technical details, only where the policy exposes them
  * @param path the raw (percent-encoded) path of the request
  * @param requestId the id of the request, as the gateway logs it
+ * @param traceId the id of the current trace, where tracing is on
  * @param routeId the id of the gateway route, if one matched
  * @param timestamp when the gateway answered
  * @param retryAfterSeconds the {@code Retry-After} sent, in seconds, if any
@@ -46,7 +47,8 @@ import org.springframework.http.HttpStatus;
  * @param page the page settings of the policy
  */
 public record UpstreamError(HttpStatus status, @Nullable ErrorType type, @Nullable Integer receivedStatus, String title,
-		String detail, @Nullable String details, String path, String requestId, @Nullable String routeId,
-		Instant timestamp, @Nullable Long retryAfterSeconds, Locale locale, ErrorPolicy.Page page) {
+		String detail, @Nullable String details, String path, String requestId, @Nullable String traceId,
+		@Nullable String routeId, Instant timestamp, @Nullable Long retryAfterSeconds, Locale locale,
+		ErrorPolicy.Page page) {
 
 }

@@ -20,10 +20,11 @@ import io.github.gatewayerrorpolicy.classify.ErrorType;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailure;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailureClassifier;
 import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
+import io.github.gatewayerrorpolicy.observe.Outcome;
+import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvent;
+import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvents;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
-import org.apache.commons.logging.Log;
-import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
@@ -33,11 +34,13 @@ import org.springframework.cloud.gateway.support.NotFoundException;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
 import org.springframework.http.server.reactive.AbstractServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebExceptionHandler;
+import org.springframework.web.server.handler.ExceptionHandlingWebHandler;
 
 /**
  * Answers the failures of upstream calls that the gateway's filters recorded, and the
@@ -47,8 +50,10 @@ import org.springframework.web.server.WebExceptionHandler;
  * Before the response is committed, the failure is classified and answered by the
  * {@link ErrorResponseWriter} as the route's {@link ErrorPolicy} says. After the response
  * is committed, nothing truthful can be added, so the client connection is closed without
- * ending the body cleanly. Either way one line is logged, with no stack trace unless
- * debug logging is on.
+ * ending the body cleanly. Either way, the {@link UpstreamFailureEvents} learn of it: the
+ * log line, metrics, the Actuator endpoint and the current observation. The exception is
+ * not left for Spring to record on the server observation, where its class name would
+ * become a tag of {@code http.server.requests}; the error type is recorded instead.
  */
 public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Ordered {
 
@@ -57,19 +62,20 @@ public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Or
 	 */
 	public static final int ORDER = -2;
 
-	private static final Log logger = LogFactory.getLog(UpstreamErrorWebExceptionHandler.class);
-
 	private final UpstreamFailureClassifier classifier;
 
 	private final ErrorPolicyResolver policies;
 
 	private final ErrorResponseWriter writer;
 
+	private final UpstreamFailureEvents events;
+
 	public UpstreamErrorWebExceptionHandler(UpstreamFailureClassifier classifier, ErrorPolicyResolver policies,
-			ErrorResponseWriter writer) {
+			ErrorResponseWriter writer, UpstreamFailureEvents events) {
 		this.classifier = classifier;
 		this.policies = policies;
 		this.writer = writer;
+		this.events = events;
 	}
 
 	@Override
@@ -84,14 +90,16 @@ public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Or
 			return Mono.error(ex);
 		}
 		ErrorType type = this.classifier.classify(failure);
-		String routeId = (route != null) ? route.getId() : null;
+		exchange.getAttributes().remove(ExceptionHandlingWebHandler.HANDLED_WEB_EXCEPTION);
 		ServerHttpResponse response = exchange.getResponse();
 		if (response.isCommitted()) {
-			log(exchange, routeId, type, -1, ex);
+			HttpStatusCode sent = response.getStatusCode();
+			this.events.publish(exchange, type, (sent != null) ? sent.value() : 0, Outcome.ABORTED, ex);
 			return abort(response) ? Mono.empty() : Mono.error(ex);
 		}
-		log(exchange, routeId, type, policy.status(type).value(), ex);
-		return this.writer.writeFailure(exchange, policy, type, failure.phase());
+		UpstreamFailureEvent event = this.events.publish(exchange, type, policy.status(type).value(), Outcome.RESPONDED,
+				ex);
+		return this.writer.writeFailure(exchange, policy, type, failure.phase(), event.traceId());
 	}
 
 	/**
@@ -120,22 +128,6 @@ public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Or
 			return true;
 		}
 		return false;
-	}
-
-	private static void log(ServerWebExchange exchange, @Nullable String routeId, ErrorType type, int status,
-			Throwable ex) {
-		if (logger.isDebugEnabled()) {
-			logger.debug(message(exchange, routeId, type, status), ex);
-		}
-		else if (logger.isWarnEnabled()) {
-			logger.warn(message(exchange, routeId, type, status));
-		}
-	}
-
-	private static String message(ServerWebExchange exchange, @Nullable String routeId, ErrorType type, int status) {
-		return "Upstream failure on route " + LogSanitizer.clean(routeId) + ": " + type.token() + ", "
-				+ ((status > 0) ? "answered " + status : "aborted the response") + " [request "
-				+ exchange.getRequest().getId() + "]";
 	}
 
 	@Override

@@ -21,12 +21,20 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.github.gatewayerrorpolicy.actuate.GatewayErrorsEndpoint;
+import io.github.gatewayerrorpolicy.actuate.UpstreamFailureRecorder;
 import io.github.gatewayerrorpolicy.classify.DefaultUpstreamFailureClassifier;
 import io.github.gatewayerrorpolicy.classify.ErrorType;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailureClassifier;
 import io.github.gatewayerrorpolicy.client.UpstreamResponseValidation;
 import io.github.gatewayerrorpolicy.filter.UpstreamFailureFilter;
 import io.github.gatewayerrorpolicy.filter.UpstreamResponseBodyFilter;
+import io.github.gatewayerrorpolicy.metrics.DefaultUpstreamFailureTagsProvider;
+import io.github.gatewayerrorpolicy.metrics.UpstreamFailureMetrics;
+import io.github.gatewayerrorpolicy.observe.ObservationUpstreamFailureListener;
+import io.github.gatewayerrorpolicy.observe.TraceIdResolver;
+import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvents;
+import io.github.gatewayerrorpolicy.observe.UpstreamFailureLog;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
 import io.github.gatewayerrorpolicy.web.ErrorMessages;
@@ -36,9 +44,15 @@ import io.github.gatewayerrorpolicy.web.PlainTextErrorRenderer;
 import io.github.gatewayerrorpolicy.web.ProblemDetailRenderer;
 import io.github.gatewayerrorpolicy.web.UpstreamErrorRenderer;
 import io.github.gatewayerrorpolicy.web.UpstreamErrorWebExceptionHandler;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.tracing.handler.TracingObservationHandler;
 import org.junit.jupiter.api.Test;
 import org.thymeleaf.spring6.SpringTemplateEngine;
 
+import reactor.core.publisher.Flux;
+
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.diagnostics.FailureAnalysis;
@@ -47,6 +61,7 @@ import org.springframework.boot.test.context.assertj.AssertableReactiveWebApplic
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.cloud.gateway.route.RouteLocator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -63,7 +78,8 @@ class GatewayErrorPolicyAutoConfigurationTests {
 			ProblemDetailRenderer.class, PlainTextErrorRenderer.class, HtmlErrorRenderer.class,
 			ErrorResponseWriter.class, ErrorPolicyResolver.class, RouteErrorPolicyVerifier.class,
 			UpstreamResponseValidation.class, UpstreamFailureFilter.class, UpstreamResponseBodyFilter.class,
-			UpstreamErrorWebExceptionHandler.class };
+			UpstreamErrorWebExceptionHandler.class, UpstreamFailureLog.class, ObservationUpstreamFailureListener.class,
+			UpstreamFailureEvents.class, TraceIdResolver.class };
 
 	private final ReactiveWebApplicationContextRunner contextRunner = new ReactiveWebApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(GatewayErrorPolicyAutoConfiguration.class))
@@ -188,6 +204,55 @@ class GatewayErrorPolicyAutoConfigurationTests {
 				.getFailure()
 				.rootCause()
 				.hasMessageContaining("application/problem+json, application/json, text/plain"));
+	}
+
+	@Test
+	void countsFailuresWhereAMeterRegistryExists() {
+		this.contextRunner.run((context) -> assertThat(context).doesNotHaveBean(UpstreamFailureMetrics.class));
+		this.contextRunner.withBean(MeterRegistry.class, SimpleMeterRegistry::new).run((context) -> {
+			assertThat(context).hasSingleBean(UpstreamFailureMetrics.class);
+			assertThat(context).hasSingleBean(DefaultUpstreamFailureTagsProvider.class);
+		});
+		this.contextRunner.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+			.withClassLoader(new FilteredClassLoader(MeterRegistry.class))
+			.run((context) -> assertThat(context).doesNotHaveBean(UpstreamFailureMetrics.class));
+	}
+
+	@Test
+	void findsTraceIdsOnlyWithMicrometerTracing() {
+		this.contextRunner.withClassLoader(new FilteredClassLoader(TracingObservationHandler.class)).run((context) -> {
+			assertThat(context).doesNotHaveBean(TraceIdResolver.class);
+			assertThat(context).hasSingleBean(UpstreamFailureEvents.class);
+		});
+	}
+
+	@Test
+	void recordsFailuresOnlyWhenTheEndpointIsExposed() {
+		ReactiveWebApplicationContextRunner runner = this.contextRunner.withBean(RouteLocator.class, () -> Flux::empty);
+		runner.run((context) -> {
+			assertThat(context).doesNotHaveBean(GatewayErrorsEndpoint.class);
+			assertThat(context).doesNotHaveBean(UpstreamFailureRecorder.class);
+		});
+		runner
+			.withPropertyValues("management.endpoints.web.exposure.include=gatewayerrors",
+					"gateway.error-policy.endpoint.recent-failures=7")
+			.run((context) -> {
+				assertThat(context).hasSingleBean(GatewayErrorsEndpoint.class);
+				assertThat(context.getBean(UpstreamFailureRecorder.class).recent()).isEmpty();
+			});
+		runner.withPropertyValues("management.endpoints.web.exposure.include=gatewayerrors")
+			.withClassLoader(new FilteredClassLoader(Endpoint.class))
+			.run((context) -> assertThat(context).doesNotHaveBean(GatewayErrorsEndpoint.class));
+	}
+
+	@Test
+	void invalidGlobalOnlySettingsStopStartUp() {
+		assertInvalid("gateway.error-policy.logging.lines-per-route=-1", "gateway.error-policy.logging.lines-per-route",
+				"-1", "0 (no limit) or more");
+		assertInvalid("gateway.error-policy.logging.period=0s", "gateway.error-policy.logging.period", "PT0S",
+				"a duration of more than zero");
+		assertInvalid("gateway.error-policy.endpoint.recent-failures=20000",
+				"gateway.error-policy.endpoint.recent-failures", "20000", "a number from 0 to 10000");
 	}
 
 	@Test

@@ -58,6 +58,22 @@ class InvalidSettingsStartupTests {
 		assertThat(output).contains("Reason: expected a number such as 503");
 	}
 
+	@Test
+	void unknownRouteSetting(CapturedOutput output) {
+		assertDoesNotStart(output,
+				"spring.cloud.gateway.server.webflux.routes[id=orders].metadata.error-policy.staus.dns-error", "503",
+				ROUTE + "metadata.error-policy.staus.dns-error=503");
+		assertThat(output).contains("Reason: expected a known setting");
+	}
+
+	@Test
+	void globalOnlySettingOnARoute(CapturedOutput output) {
+		assertDoesNotStart(output,
+				"spring.cloud.gateway.server.webflux.routes[id=orders].metadata.error-policy.logging.lines-per-route",
+				"5", ROUTE + "metadata.error-policy.logging.lines-per-route=5");
+		assertThat(output).contains("logging.* is global only");
+	}
+
 	private void assertDoesNotStart(CapturedOutput output, String property, String value, String setting) {
 		SpringApplicationBuilder application = new SpringApplicationBuilder(TestGateway.class).properties(
 				"server.port=0", ROUTE + "id=orders", ROUTE + "uri=http://127.0.0.1:9",

@@ -21,33 +21,21 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.Assumptions;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
 
-import static org.assertj.core.api.Assertions.fail;
-
 /**
  * Starts Debian's headless Chromium through its chromedriver, isolated from the network
- * and from any profile. Where either is missing, tests that need them are skipped, unless
- * the environment variable {@value #REQUIRE} is {@code true}, as CI sets it: then they
- * fail.
+ * and from any profile; see {@link RequiredTools} for where they are missing.
  */
 final class HeadlessChromium {
 
-	/**
-	 * The environment variable that makes a missing browser a failure instead of a skip.
-	 */
-	static final String REQUIRE = "REQUIRE_ALL_TESTS";
+	private static final Path CHROMIUM = RequiredTools.path("CHROMIUM", "/usr/bin/chromium");
 
-	private static final Path CHROMIUM = Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"));
-
-	private static final Path CHROMEDRIVER = Path
-		.of(System.getenv().getOrDefault("CHROMEDRIVER", "/usr/bin/chromedriver"));
+	private static final Path CHROMEDRIVER = RequiredTools.path("CHROMEDRIVER", "/usr/bin/chromedriver");
 
 	private HeadlessChromium() {
 	}
@@ -59,7 +47,7 @@ final class HeadlessChromium {
 	 * @return the driver
 	 */
 	static ChromeDriver start(String acceptLanguages) {
-		requireInstalled();
+		RequiredTools.require("chromium and chromium-driver", CHROMIUM, CHROMEDRIVER);
 		ChromeOptions options = new ChromeOptions();
 		options.setBinary(CHROMIUM.toFile());
 		options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -74,22 +62,6 @@ final class HeadlessChromium {
 		ChromeDriver driver = new ChromeDriver(service, options);
 		driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(20));
 		return driver;
-	}
-
-	private static void requireInstalled() {
-		List<Path> missing = List.of(CHROMIUM, CHROMEDRIVER)
-			.stream()
-			.filter((path) -> !Files.isExecutable(path))
-			.toList();
-		if (missing.isEmpty()) {
-			return;
-		}
-		String message = "Headless Chromium is needed (Debian packages chromium and chromium-driver); missing: "
-				+ missing;
-		if (Boolean.parseBoolean(System.getenv(REQUIRE))) {
-			fail(message);
-		}
-		Assumptions.abort(message);
 	}
 
 	private static Path temporaryProfile() {

@@ -107,10 +107,17 @@ class SampleGatewayApplicationTests {
 	}
 
 	@Test
-	void exposesHealthMetricsAndPrometheus() throws Exception {
+	void exposesHealthMetricsPrometheusAndGatewayErrors() throws Exception {
 		assertThat(get("/actuator/health", "application/json").body()).contains("\"status\":\"UP\"");
 		assertThat(get("/actuator/metrics", "application/json").statusCode()).isEqualTo(200);
 		assertThat(get("/actuator/prometheus", "text/plain").body()).contains("jvm_memory_used_bytes");
+		get("/demo/refused", "*/*");
+		assertThat(get("/actuator/prometheus", "text/plain").body()).contains(
+				"gateway_upstream_failures_total{error=\"connection_refused\",outcome=\"responded\",route=\"refused\",status=\"502\"}")
+			.doesNotContain("routeUri");
+		assertThat(get("/actuator/gatewayerrors", "application/json").body())
+			.contains("\"route\":\"refused\",\"error\":\"connection_refused\"")
+			.contains("\"routes\":{");
 	}
 
 	private HttpResponse<String> get(String path, String accept) throws IOException, InterruptedException {

@@ -165,8 +165,8 @@ public final class ScriptedUpstream implements AutoCloseable {
 			try {
 				Socket socket = this.server.accept();
 				this.sockets.add(socket);
-				this.connections.incrementAndGet();
-				this.executor.execute(() -> serve(socket));
+				int index = this.connections.incrementAndGet();
+				this.executor.execute(() -> serve(socket, index));
 			}
 			catch (IOException ex) {
 				return;
@@ -174,10 +174,10 @@ public final class ScriptedUpstream implements AutoCloseable {
 		}
 	}
 
-	private void serve(Socket socket) {
+	private void serve(Socket socket, int index) {
 		try (socket) {
 			socket.setSoTimeout((int) SOCKET_TIMEOUT.toMillis());
-			this.script.run(new Connection(socket));
+			this.script.run(new Connection(socket, index));
 		}
 		catch (Exception ex) {
 			// the gateway closed the connection, or the script ended it
@@ -238,10 +238,22 @@ public final class ScriptedUpstream implements AutoCloseable {
 
 		private final OutputStream out;
 
-		Connection(Socket socket) throws IOException {
+		private final int index;
+
+		Connection(Socket socket, int index) throws IOException {
 			this.socket = socket;
 			this.in = socket.getInputStream();
 			this.out = socket.getOutputStream();
+			this.index = index;
+		}
+
+		/**
+		 * Return which connection this is, counting from 1 in the order they were
+		 * accepted.
+		 * @return the index
+		 */
+		public int index() {
+			return this.index;
 		}
 
 		/**

@@ -1,0 +1,134 @@
+/*
+ * Copyright 2026 the original author or authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+package io.github.gatewayerrorpolicy.actuate;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+import io.github.gatewayerrorpolicy.actuate.UpstreamFailureRecorder.RecentFailure;
+import io.github.gatewayerrorpolicy.actuate.UpstreamFailureRecorder.Total;
+import io.github.gatewayerrorpolicy.classify.ErrorType;
+import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
+import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+
+import org.springframework.boot.actuate.endpoint.OperationResponseBody;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+import org.springframework.cloud.gateway.route.Route;
+import org.springframework.cloud.gateway.route.RouteLocator;
+import org.springframework.http.MediaType;
+
+/**
+ * The {@code gatewayerrors} Actuator endpoint: failed upstream exchanges since start-up,
+ * per route, error type and outcome; the most recent ones; and the error policy in effect
+ * on every route. It shows route ids but never a route's URI, nor any query string,
+ * header, body or exception.
+ */
+@Endpoint(id = "gatewayerrors")
+public class GatewayErrorsEndpoint {
+
+	private final UpstreamFailureRecorder recorder;
+
+	private final RouteLocator routeLocator;
+
+	private final ErrorPolicyResolver policies;
+
+	public GatewayErrorsEndpoint(UpstreamFailureRecorder recorder, RouteLocator routeLocator,
+			ErrorPolicyResolver policies) {
+		this.recorder = recorder;
+		this.routeLocator = routeLocator;
+		this.policies = policies;
+	}
+
+	@ReadOperation
+	public Mono<GatewayErrorsDescriptor> gatewayErrors() {
+		return this.routeLocator.getRoutes()
+			.collectMap(Route::getId, (route) -> describe(this.policies.resolve(route)), LinkedHashMap::new)
+			.map((routes) -> new GatewayErrorsDescriptor(this.recorder.count(), this.recorder.totals(),
+					this.recorder.recent(), routes));
+	}
+
+	private static PolicyDescriptor describe(ErrorPolicy policy) {
+		Map<String, Integer> statuses = new LinkedHashMap<>();
+		Map<String, Duration> retryAfter = new LinkedHashMap<>();
+		for (ErrorType type : ErrorType.values()) {
+			statuses.put(type.token(), policy.status(type).value());
+			Duration delay = policy.retryAfter(type);
+			if (delay != null) {
+				retryAfter.put(type.token(), delay);
+			}
+		}
+		ErrorPolicy.Page page = policy.page();
+		return new PolicyDescriptor(policy.isEnabled(), statuses, retryAfter,
+				(policy.proxyStatus() != null) ? policy.proxyStatus().name() : null, policy.exposesDetails(),
+				List.copyOf(new TreeSet<>(policy.maskedStatuses())),
+				policy.mediaTypes().stream().map(MediaType::toString).toList(),
+				new PageDescriptor(page.siteName(), page.supportUrl(), page.statusPageUrl(), page.template()));
+	}
+
+	/**
+	 * What the endpoint shows.
+	 *
+	 * @param failures how many failures were recorded since start-up
+	 * @param totals failures per route, error type and outcome
+	 * @param recent the most recent failures, newest first
+	 * @param routes the policy in effect on each route, by route id
+	 */
+	public record GatewayErrorsDescriptor(long failures, List<Total> totals, List<RecentFailure> recent,
+			Map<String, PolicyDescriptor> routes) implements OperationResponseBody {
+
+	}
+
+	/**
+	 * The error policy in effect on a route.
+	 *
+	 * @param enabled whether the policy answers the route's failures
+	 * @param statuses the status for each error type
+	 * @param retryAfter the {@code Retry-After} for each error type that has one
+	 * @param proxyStatusName the name in {@code Proxy-Status}, or {@code null} if it is
+	 * not sent
+	 * @param exposeDetails whether technical details are exposed
+	 * @param maskUpstreamErrors the upstream statuses that are masked
+	 * @param mediaTypes the media types offered in order, or empty for all
+	 * @param page the page settings
+	 */
+	public record PolicyDescriptor(boolean enabled, Map<String, Integer> statuses, Map<String, Duration> retryAfter,
+			@Nullable String proxyStatusName, boolean exposeDetails, List<Integer> maskUpstreamErrors,
+			List<String> mediaTypes, PageDescriptor page) {
+
+	}
+
+	/**
+	 * The page settings of a route's policy.
+	 *
+	 * @param siteName the site name
+	 * @param supportUrl the support URL
+	 * @param statusPageUrl the status page URL
+	 * @param template the route's own template
+	 */
+	public record PageDescriptor(@Nullable String siteName, @Nullable URI supportUrl, @Nullable URI statusPageUrl,
+			@Nullable String template) {
+
+	}
+
+}

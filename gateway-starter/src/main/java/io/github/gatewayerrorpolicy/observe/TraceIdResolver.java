@@ -1,0 +1,42 @@
+/*
+ * Copyright 2026 the original author or authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+package io.github.gatewayerrorpolicy.observe;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * Finds the id of the trace a request belongs to, for the page, the problem document and
+ * the log line.
+ */
+@FunctionalInterface
+public interface TraceIdResolver {
+
+	/**
+	 * A resolver for applications without tracing.
+	 */
+	TraceIdResolver NONE = (exchange) -> null;
+
+	/**
+	 * Return the current trace id.
+	 * @param exchange the current exchange
+	 * @return the trace id, or {@code null} if there is none
+	 */
+	@Nullable String traceId(ServerWebExchange exchange);
+
+}

@@ -1,0 +1,239 @@
+/*
+ * Copyright 2026 the original author or authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+package io.github.gatewayerrorpolicy.sample;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.yaml.snakeyaml.Yaml;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The alerting rules in {@code docs/prometheus} and the dashboard in
+ * {@code docs/grafana}, checked against Debian's Prometheus: promtool accepts the rules,
+ * and with a Prometheus scraping the sample gateway while its demo upstreams fail, every
+ * rule's expression and every dashboard query returns data. Everything runs on loopback.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+class PrometheusAlertsTests {
+
+	static final Path ALERTS = Path.of("..", "docs", "prometheus", "alerts.yml").toAbsolutePath().normalize();
+
+	static final Path DASHBOARD = Path.of("..", "docs", "grafana", "gateway-errors.json").toAbsolutePath().normalize();
+
+	static final Path PROMETHEUS = RequiredTools.path("PROMETHEUS", "/usr/bin/prometheus");
+
+	static final Path PROMTOOL = RequiredTools.path("PROMTOOL", "/usr/bin/promtool");
+
+	static final List<String> FAILING_PATHS = List.of("/demo/refused", "/demo/refused", "/demo/connect-timeout",
+			"/demo/upstream-503", "/demo/midbody", "/demo/ok", "/demo/ok");
+
+	static final Pattern LABEL_VALUES = Pattern.compile("label_values\\(([a-z_]+), ([a-z_]+)\\)");
+
+	static final Pattern GRAFANA_VARIABLE = Pattern.compile("\\$\\{?[A-Za-z_]");
+
+	static final JsonMapper JSON = JsonMapper.builder().build();
+
+	final HttpClient client = HttpClient.newBuilder()
+		.version(HttpClient.Version.HTTP_1_1)
+		.connectTimeout(Duration.ofSeconds(5))
+		.build();
+
+	@LocalServerPort
+	int port;
+
+	@Test
+	void promtoolAcceptsTheRules() throws Exception {
+		RequiredTools.require("prometheus", PROMTOOL);
+		Process check = new ProcessBuilder(PROMTOOL.toString(), "check", "rules", ALERTS.toString())
+			.redirectErrorStream(true)
+			.start();
+		assertThat(check.waitFor(60, TimeUnit.SECONDS)).isTrue();
+		String output = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+		assertThat(check.exitValue()).as(output).isZero();
+		assertThat(output).contains("SUCCESS: " + alertExpressions().size() + " rules found");
+	}
+
+	@Test
+	void everyAlertAndDashboardQueryReturnsData(@TempDir Path work) throws Exception {
+		RequiredTools.require("prometheus", PROMETHEUS);
+		int prometheusPort = freePort();
+		Path config = work.resolve("prometheus.yml");
+		Files.writeString(config, """
+				global:
+				  scrape_interval: 1s
+				  evaluation_interval: 1s
+				rule_files: ['%s']
+				scrape_configs:
+				  - job_name: sample-gateway
+				    metrics_path: /actuator/prometheus
+				    static_configs:
+				      - targets: ['127.0.0.1:%d']
+				""".formatted(ALERTS, this.port));
+		Process prometheus = new ProcessBuilder(PROMETHEUS.toString(), "--config.file=" + config,
+				"--storage.tsdb.path=" + work.resolve("data"), "--web.listen-address=127.0.0.1:" + prometheusPort)
+			.redirectErrorStream(true)
+			.redirectOutput(work.resolve("prometheus.log").toFile())
+			.start();
+		AtomicBoolean loading = new AtomicBoolean(true);
+		ExecutorService load = Executors.newFixedThreadPool(4);
+		try {
+			for (int worker = 0; worker < 4; worker++) {
+				load.execute(() -> driveFailures(loading));
+			}
+			String api = "http://127.0.0.1:" + prometheusPort;
+			List<String> queries = new ArrayList<>(alertExpressions());
+			queries.addAll(dashboardQueries());
+			await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+				for (String query : queries) {
+					assertThat(query(api, query)).as(query).isNotEmpty();
+				}
+			});
+			for (Matcher variable : dashboardVariables()) {
+				JsonNode series = get(api + "/api/v1/series?match[]=" + encode(variable.group(1)));
+				assertThat(series.get("data").valueStream().map((labels) -> labels.path(variable.group(2)).asString()))
+					.contains("refused", "connect-timeout", "upstream-503", "midbody");
+			}
+			JsonNode alerts = get(api + "/api/v1/rules?type=alert");
+			assertThat(alerts.get("status").asString()).isEqualTo("success");
+		}
+		finally {
+			loading.set(false);
+			load.shutdown();
+			load.awaitTermination(30, TimeUnit.SECONDS);
+			prometheus.destroy();
+			prometheus.waitFor(30, TimeUnit.SECONDS);
+		}
+	}
+
+	private void driveFailures(AtomicBoolean loading) {
+		while (loading.get()) {
+			for (String path : FAILING_PATHS) {
+				try {
+					this.client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + path))
+						.timeout(Duration.ofSeconds(10))
+						.build(), BodyHandlers.discarding());
+				}
+				catch (IOException ex) {
+					// the mid-body route aborts its transfers
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					return;
+				}
+			}
+		}
+	}
+
+	private List<JsonNode> query(String api, String query) throws IOException, InterruptedException {
+		JsonNode answer = get(api + "/api/v1/query?query=" + encode(query));
+		assertThat(answer.get("status").asString()).as(query).isEqualTo("success");
+		return answer.get("data").get("result").valueStream().toList();
+	}
+
+	private JsonNode get(String url) throws IOException, InterruptedException {
+		HttpResponse<String> response = this.client.send(
+				HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+				BodyHandlers.ofString());
+		return JSON.readTree(response.body());
+	}
+
+	@SuppressWarnings("unchecked")
+	static List<String> alertExpressions() throws IOException {
+		Map<String, Object> rules = new Yaml().load(Files.readString(ALERTS));
+		List<String> expressions = new ArrayList<>();
+		for (Map<String, Object> group : (List<Map<String, Object>>) rules.get("groups")) {
+			for (Map<String, Object> rule : (List<Map<String, Object>>) group.get("rules")) {
+				expressions.add(rule.get("expr").toString().trim());
+			}
+		}
+		assertThat(expressions).isNotEmpty();
+		return expressions;
+	}
+
+	/**
+	 * The dashboard's panel queries, with Grafana's variables as Grafana would fill them
+	 * for all routes.
+	 */
+	static List<String> dashboardQueries() throws IOException {
+		JsonNode dashboard = JSON.readTree(Files.readString(DASHBOARD));
+		List<String> queries = dashboard.get("panels")
+			.valueStream()
+			.flatMap((panel) -> panel.get("targets").valueStream())
+			.map((target) -> target.get("expr")
+				.asString()
+				.replace("$route", ".+")
+				.replace("$__rate_interval", "1m")
+				.replace("$__range", "5m"))
+			.toList();
+		assertThat(queries).isNotEmpty().noneMatch((query) -> GRAFANA_VARIABLE.matcher(query).find());
+		return queries;
+	}
+
+	static List<Matcher> dashboardVariables() throws IOException {
+		JsonNode dashboard = JSON.readTree(Files.readString(DASHBOARD));
+		List<Matcher> variables = dashboard.get("templating")
+			.get("list")
+			.valueStream()
+			.filter((variable) -> "query".equals(variable.get("type").asString()))
+			.map((variable) -> LABEL_VALUES.matcher(variable.get("definition").asString()))
+			.filter(Matcher::matches)
+			.toList();
+		assertThat(variables).isNotEmpty();
+		return variables;
+	}
+
+	private static String encode(String value) {
+		return URLEncoder.encode(value, StandardCharsets.UTF_8);
+	}
+
+	private static int freePort() throws IOException {
+		try (ServerSocket socket = new ServerSocket(0)) {
+			return socket.getLocalPort();
+		}
+	}
+
+}
