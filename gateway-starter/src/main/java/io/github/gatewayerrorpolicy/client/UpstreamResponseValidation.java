@@ -16,33 +16,34 @@
 
 package io.github.gatewayerrorpolicy.client;
 
-import reactor.netty.Connection;
+import io.netty.channel.ChannelPipeline;
+import reactor.netty.NettyPipeline;
 import reactor.netty.http.client.HttpClient;
-import reactor.netty.http.client.HttpClientResponse;
 
 import org.springframework.cloud.gateway.config.HttpClientCustomizer;
 
 /**
- * Rejects upstream responses that Netty's decoder lets through but that are not valid
- * HTTP, before the gateway copies anything from them.
- * <p>
- * The check runs in the HTTP client as the response head arrives; a rejected response
- * fails the upstream call with an {@link InvalidUpstreamResponseException}, and Reactor
- * Netty closes that connection instead of returning it to the pool. Checked so far: the
- * status code must lie in 100..599 (RFC 9110, section 15); Netty accepts any number.
+ * Puts a {@link ResponseFramingValidator} on every HTTP/1.1 connection of the gateway's
+ * HTTP client, between the socket (or TLS) and Netty's codec, so that upstream responses
+ * that are not valid HTTP fail with an {@link InvalidUpstreamResponseException} and no
+ * connection whose framing is in doubt goes back to the pool. HTTP/2 connections are left
+ * to Netty's own HTTP/2 checks.
  */
 public class UpstreamResponseValidation implements HttpClientCustomizer {
 
+	/**
+	 * The name of the handler in the pipeline.
+	 */
+	public static final String HANDLER_NAME = "gatewayErrorPolicy.responseFraming";
+
 	@Override
 	public HttpClient customize(HttpClient httpClient) {
-		return httpClient.doOnResponse(UpstreamResponseValidation::validate);
-	}
-
-	static void validate(HttpClientResponse response, Connection connection) {
-		int status = response.status().code();
-		if (status < 100 || status > 599) {
-			throw new InvalidUpstreamResponseException("Status code outside 100..599");
-		}
+		return httpClient.doOnChannelInit((observer, channel, remoteAddress) -> {
+			ChannelPipeline pipeline = channel.pipeline();
+			if (pipeline.get(NettyPipeline.HttpCodec) != null && pipeline.get(HANDLER_NAME) == null) {
+				pipeline.addBefore(NettyPipeline.HttpCodec, HANDLER_NAME, new ResponseFramingValidator());
+			}
+		});
 	}
 
 }
