@@ -24,6 +24,7 @@ import io.github.gatewayerrorpolicy.client.UpstreamResponseValidation;
 import io.github.gatewayerrorpolicy.filter.UpstreamFailureFilter;
 import io.github.gatewayerrorpolicy.filter.UpstreamResponseBodyFilter;
 import io.github.gatewayerrorpolicy.metrics.DefaultUpstreamFailureTagsProvider;
+import io.github.gatewayerrorpolicy.metrics.GatewayMeterSanitizer;
 import io.github.gatewayerrorpolicy.metrics.UpstreamFailureMetrics;
 import io.github.gatewayerrorpolicy.metrics.UpstreamFailureTagsProvider;
 import io.github.gatewayerrorpolicy.observe.ObservationUpstreamFailureListener;
@@ -209,6 +210,12 @@ public final class GatewayErrorPolicyAutoConfiguration {
 		@ConditionalOnMissingBean
 		DefaultUpstreamFailureTagsProvider defaultUpstreamFailureTagsProvider() {
 			return new DefaultUpstreamFailureTagsProvider();
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		GatewayMeterSanitizer gatewayMeterSanitizer() {
+			return new GatewayMeterSanitizer();
 		}
 
 		@Bean
