@@ -130,6 +130,11 @@ final class ErrorPolicyFactory {
 			throw new InvalidErrorPolicyException(prefix + ".logging.period", logging.getPeriod(),
 					"a duration of more than zero, e.g. 10s");
 		}
+		Duration readTimeout = properties.getReadTimeout();
+		if (readTimeout != null && (readTimeout.isNegative() || readTimeout.isZero())) {
+			throw new InvalidErrorPolicyException(prefix + ".read-timeout", readTimeout,
+					"a duration of more than zero, e.g. 30s, or no value for none");
+		}
 		int recent = properties.getEndpoint().getRecentFailures();
 		if (recent < 0 || recent > MAX_RECENT_FAILURES) {
 			throw new InvalidErrorPolicyException(prefix + ".endpoint.recent-failures", recent,

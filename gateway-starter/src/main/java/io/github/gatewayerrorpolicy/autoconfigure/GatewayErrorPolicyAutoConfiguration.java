@@ -20,7 +20,9 @@ import io.github.gatewayerrorpolicy.actuate.GatewayErrorsEndpoint;
 import io.github.gatewayerrorpolicy.actuate.UpstreamFailureRecorder;
 import io.github.gatewayerrorpolicy.classify.DefaultUpstreamFailureClassifier;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailureClassifier;
+import io.github.gatewayerrorpolicy.client.UpstreamReadTimeout;
 import io.github.gatewayerrorpolicy.client.UpstreamResponseValidation;
+import io.github.gatewayerrorpolicy.filter.HostHeaderFilter;
 import io.github.gatewayerrorpolicy.filter.UpstreamFailureFilter;
 import io.github.gatewayerrorpolicy.filter.UpstreamResponseBodyFilter;
 import io.github.gatewayerrorpolicy.metrics.DefaultUpstreamFailureTagsProvider;
@@ -151,6 +153,18 @@ public final class GatewayErrorPolicyAutoConfiguration {
 	@ConditionalOnMissingBean
 	UpstreamResponseValidation upstreamResponseValidation() {
 		return new UpstreamResponseValidation();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	UpstreamReadTimeout upstreamReadTimeout(GatewayErrorPolicyProperties properties) {
+		return new UpstreamReadTimeout(properties.getReadTimeout());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	HostHeaderFilter hostHeaderFilter() {
+		return new HostHeaderFilter();
 	}
 
 	@Bean

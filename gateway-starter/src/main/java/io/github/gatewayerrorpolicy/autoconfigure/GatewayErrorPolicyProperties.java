@@ -28,8 +28,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 
 /**
  * Configuration of the gateway error policy. The same settings, under a route's
- * {@code error-policy} metadata, override these for that route, except {@code logging}
- * and {@code endpoint}, which are global.
+ * {@code error-policy} metadata, override these for that route, except
+ * {@code read-timeout}, {@code logging} and {@code endpoint}, which are global.
  */
 @ConfigurationProperties(GatewayErrorPolicyProperties.PREFIX)
 public class GatewayErrorPolicyProperties {
@@ -81,6 +81,12 @@ public class GatewayErrorPolicyProperties {
 	private final ProxyStatusHeader proxyStatus = new ProxyStatusHeader();
 
 	private final Page page = new Page();
+
+	/**
+	 * Longest time the gateway's HTTP client waits between two reads of an upstream
+	 * response, head or body; none by default. Global only.
+	 */
+	private @Nullable Duration readTimeout;
 
 	private final Logging logging = new Logging();
 
@@ -140,6 +146,14 @@ public class GatewayErrorPolicyProperties {
 
 	public Page getPage() {
 		return this.page;
+	}
+
+	public @Nullable Duration getReadTimeout() {
+		return this.readTimeout;
+	}
+
+	public void setReadTimeout(@Nullable Duration readTimeout) {
+		this.readTimeout = readTimeout;
 	}
 
 	public Logging getLogging() {

@@ -26,7 +26,9 @@ import io.github.gatewayerrorpolicy.actuate.UpstreamFailureRecorder;
 import io.github.gatewayerrorpolicy.classify.DefaultUpstreamFailureClassifier;
 import io.github.gatewayerrorpolicy.classify.ErrorType;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailureClassifier;
+import io.github.gatewayerrorpolicy.client.UpstreamReadTimeout;
 import io.github.gatewayerrorpolicy.client.UpstreamResponseValidation;
+import io.github.gatewayerrorpolicy.filter.HostHeaderFilter;
 import io.github.gatewayerrorpolicy.filter.UpstreamFailureFilter;
 import io.github.gatewayerrorpolicy.filter.UpstreamResponseBodyFilter;
 import io.github.gatewayerrorpolicy.metrics.DefaultUpstreamFailureTagsProvider;
@@ -77,9 +79,10 @@ class GatewayErrorPolicyAutoConfigurationTests {
 	private static final Class<?>[] POLICY_BEANS = { UpstreamFailureClassifier.class, ErrorMessages.class,
 			ProblemDetailRenderer.class, PlainTextErrorRenderer.class, HtmlErrorRenderer.class,
 			ErrorResponseWriter.class, ErrorPolicyResolver.class, RouteErrorPolicyVerifier.class,
-			UpstreamResponseValidation.class, UpstreamFailureFilter.class, UpstreamResponseBodyFilter.class,
-			UpstreamErrorWebExceptionHandler.class, UpstreamFailureLog.class, ObservationUpstreamFailureListener.class,
-			UpstreamFailureEvents.class, TraceIdResolver.class };
+			UpstreamResponseValidation.class, UpstreamReadTimeout.class, HostHeaderFilter.class,
+			UpstreamFailureFilter.class, UpstreamResponseBodyFilter.class, UpstreamErrorWebExceptionHandler.class,
+			UpstreamFailureLog.class, ObservationUpstreamFailureListener.class, UpstreamFailureEvents.class,
+			TraceIdResolver.class };
 
 	private final ReactiveWebApplicationContextRunner contextRunner = new ReactiveWebApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(GatewayErrorPolicyAutoConfiguration.class))

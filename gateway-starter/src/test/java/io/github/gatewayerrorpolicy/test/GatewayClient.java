@@ -80,8 +80,23 @@ public final class GatewayClient {
 	 */
 	public HttpResponse<String> send(String method, String path, String... headers)
 			throws IOException, InterruptedException {
+		return send(method, path, HttpRequest.BodyPublishers.noBody(), headers);
+	}
+
+	/**
+	 * Send a request with a body.
+	 * @param method the method
+	 * @param path the path and query
+	 * @param body the body
+	 * @param headers header names and values, alternating
+	 * @return the response
+	 * @throws IOException if the exchange fails
+	 * @throws InterruptedException if interrupted
+	 */
+	public HttpResponse<String> send(String method, String path, HttpRequest.BodyPublisher body, String... headers)
+			throws IOException, InterruptedException {
 		HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + path))
-			.method(method, HttpRequest.BodyPublishers.noBody())
+			.method(method, body)
 			.timeout(TIMEOUT);
 		for (int i = 0; i < headers.length; i += 2) {
 			request.header(headers[i], headers[i + 1]);

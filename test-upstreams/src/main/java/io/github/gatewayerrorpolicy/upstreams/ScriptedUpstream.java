@@ -34,6 +34,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import javax.net.ssl.SSLContext;
+
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -61,8 +63,11 @@ public final class ScriptedUpstream implements AutoCloseable {
 
 	private final AtomicInteger closedByGateway = new AtomicInteger();
 
-	private ScriptedUpstream(Script script) throws IOException {
-		this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+	private final String scheme;
+
+	private ScriptedUpstream(ServerSocket server, String scheme, Script script) {
+		this.server = server;
+		this.scheme = scheme;
 		this.script = script;
 		this.executor.execute(this::acceptLoop);
 	}
@@ -74,7 +79,25 @@ public final class ScriptedUpstream implements AutoCloseable {
 	 */
 	public static ScriptedUpstream start(Script script) {
 		try {
-			return new ScriptedUpstream(script);
+			return new ScriptedUpstream(new ServerSocket(0, 50, InetAddress.getLoopbackAddress()), "http", script);
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
+	/**
+	 * Start an upstream that speaks TLS and runs the script for every connection.
+	 * @param script what to do with each connection, once the handshake succeeded
+	 * @param tls the server's TLS context, for example
+	 * {@link SelfSignedTls#serverContext()}
+	 * @return the started upstream
+	 */
+	public static ScriptedUpstream startTls(Script script, SSLContext tls) {
+		try {
+			return new ScriptedUpstream(
+					tls.getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress()), "https",
+					script);
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
@@ -189,7 +212,7 @@ public final class ScriptedUpstream implements AutoCloseable {
 	}
 
 	public String url() {
-		return "http://127.0.0.1:" + port();
+		return this.scheme + "://127.0.0.1:" + port();
 	}
 
 	/**
@@ -257,11 +280,11 @@ public final class ScriptedUpstream implements AutoCloseable {
 		}
 
 		/**
-		 * Read one request head and any body announced by {@code Content-Length}.
+		 * Read one request head, and not its body.
 		 * @return the request head, or {@code null} if the gateway closed the connection
 		 * @throws IOException if reading fails
 		 */
-		public @Nullable String readRequest() throws IOException {
+		public @Nullable String readHead() throws IOException {
 			ByteArrayOutputStream head = new ByteArrayOutputStream();
 			int matched = 0;
 			while (matched < 4) {
@@ -272,7 +295,19 @@ public final class ScriptedUpstream implements AutoCloseable {
 				head.write(b);
 				matched = (b == "\r\n\r\n".charAt(matched)) ? matched + 1 : (b == '\r') ? 1 : 0;
 			}
-			String text = head.toString(StandardCharsets.ISO_8859_1);
+			return head.toString(StandardCharsets.ISO_8859_1);
+		}
+
+		/**
+		 * Read one request head and any body announced by {@code Content-Length}.
+		 * @return the request head, or {@code null} if the gateway closed the connection
+		 * @throws IOException if reading fails
+		 */
+		public @Nullable String readRequest() throws IOException {
+			String text = readHead();
+			if (text == null) {
+				return null;
+			}
 			int length = contentLength(text);
 			if (length > 0) {
 				this.in.readNBytes(length);

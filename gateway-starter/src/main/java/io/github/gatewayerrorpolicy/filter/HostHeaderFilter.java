@@ -1,0 +1,78 @@
+/*
+ * Copyright 2026 the original author or authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+package io.github.gatewayerrorpolicy.filter;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+import io.netty.handler.codec.http.HttpVersion;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerRequest;
+
+import org.springframework.core.Ordered;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.server.reactive.AbstractServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
+import org.springframework.web.server.ResponseStatusException;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.WebFilter;
+import org.springframework.web.server.WebFilterChain;
+
+/**
+ * Rejects an HTTP/1.1 request without exactly one valid {@code Host} header with 400 Bad
+ * Request, as RFC 9112 (section 3.2) requires, before it can be routed. Netty's server
+ * rejects every other malformed request line or header on its own.
+ */
+public class HostHeaderFilter implements WebFilter, Ordered {
+
+	/**
+	 * Order of this filter: before any other.
+	 */
+	public static final int ORDER = Ordered.HIGHEST_PRECEDENCE;
+
+	private static final Pattern HOST = Pattern
+		.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._~%!$&'()*+,;=-]+)(:[0-9]{0,5})?");
+
+	@Override
+	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+		if (isHttp11(exchange.getRequest())) {
+			List<String> hosts = exchange.getRequest().getHeaders().getValuesAsList(HttpHeaders.HOST);
+			if (hosts.size() != 1 || !HOST.matcher(hosts.get(0)).matches()) {
+				return Mono.error(new ResponseStatusException(HttpStatus.BAD_REQUEST,
+						"An HTTP/1.1 request needs exactly one valid Host header"));
+			}
+		}
+		return chain.filter(exchange);
+	}
+
+	private static boolean isHttp11(ServerHttpRequest request) {
+		while (request instanceof ServerHttpRequestDecorator decorator) {
+			request = decorator.getDelegate();
+		}
+		return request instanceof AbstractServerHttpRequest server
+				&& server.getNativeRequest() instanceof HttpServerRequest nativeRequest
+				&& HttpVersion.HTTP_1_1.equals(nativeRequest.version());
+	}
+
+	@Override
+	public int getOrder() {
+		return ORDER;
+	}
+
+}
