@@ -69,6 +69,15 @@ class CommittedResponseFailureTests {
 		.start(failingAfter("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\na\r\n"
 				+ FIRST_PART + "\r\n", false));
 
+	static final ScriptedUpstream CHUNKED_THEN_GARBAGE = ScriptedUpstream.start((connection) -> {
+		connection.readRequest();
+		connection.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\na\r\n"
+				+ FIRST_PART + "\r\n");
+		FAIL_NOW.tryAcquire(10, TimeUnit.SECONDS);
+		connection.write("zz\r\nnot a chunk\r\n0\r\n\r\n");
+		connection.awaitClosedByPeer();
+	});
+
 	@LocalServerPort
 	int port;
 
@@ -78,6 +87,7 @@ class CommittedResponseFailureTests {
 		TestGateway.route(registry, 1, "length-close", LENGTH_THEN_CLOSE.url(), Map.of());
 		TestGateway.route(registry, 2, "length-reset", LENGTH_THEN_RESET.url(), Map.of());
 		TestGateway.route(registry, 3, "chunked-close", CHUNKED_THEN_CLOSE.url(), Map.of());
+		TestGateway.route(registry, 4, "chunked-garbage", CHUNKED_THEN_GARBAGE.url(), Map.of());
 	}
 
 	static Script failingAfter(String firstBytes, boolean reset) {
@@ -121,6 +131,16 @@ class CommittedResponseFailureTests {
 			.containsPattern(" WARN .* Upstream failure: route=chunked-close error=http_response_incomplete "
 					+ "status=200 outcome=aborted request=[0-9a-f]+-[0-9]+ trace=[0-9a-f]{32}$");
 		assertThat(output).doesNotContain("\tat ").doesNotContain("Error finishing response");
+		assertFollowUpSucceeds();
+	}
+
+	@Test
+	void malformedChunkSizeAfterTheResponseBeganIsAborted(CapturedOutput output) throws Exception {
+		String received = exchangeUntilAborted("/chunked-garbage/a");
+		assertThat(body(received)).contains(FIRST_PART).doesNotContain("not a chunk").doesNotContain("\r\n0\r\n");
+		assertThat(output).containsPattern(" WARN .* Upstream failure: route=chunked-garbage error=http_protocol_error "
+				+ "status=200 outcome=aborted request=[0-9a-f]+-[0-9]+ trace=[0-9a-f]{32}$");
+		assertThat(CHUNKED_THEN_GARBAGE.closedByGateway()).isEqualTo(CHUNKED_THEN_GARBAGE.connections());
 		assertFollowUpSucceeds();
 	}
 
