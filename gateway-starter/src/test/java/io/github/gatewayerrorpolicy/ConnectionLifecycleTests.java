@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.github.gatewayerrorpolicy.test.ErrorPathAssertions;
 import io.github.gatewayerrorpolicy.test.GatewayClient;
 import io.github.gatewayerrorpolicy.test.TestGateway;
 import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
@@ -122,7 +123,8 @@ class ConnectionLifecycleTests {
 		assertThat(response.statusCode()).isEqualTo(502);
 		assertThat(response.headers().allValues("Proxy-Status"))
 			.containsExactly("test-gateway; error=tls_certificate_error");
-		assertThat(response.body()).doesNotContain("secret", "PKIX", "certification", "localhost");
+		assertThat(response.body()).doesNotContain("secret", "PKIX", "certification");
+		assertNothingLeaks(response);
 		assertFollowUpSucceeds();
 	}
 
@@ -149,6 +151,8 @@ class ConnectionLifecycleTests {
 			.containsExactly("test-gateway; error=connection_terminated");
 		HttpResponse<String> get = this.gateway.get("/swallowing/b", "application/problem+json");
 		assertThat(get.statusCode()).isEqualTo(502);
+		assertNothingLeaks(post);
+		assertNothingLeaks(get);
 		assertThat(SWALLOWED.get() - before).as("neither request was sent twice").isEqualTo(2);
 		assertFollowUpSucceeds();
 	}
@@ -161,6 +165,7 @@ class ConnectionLifecycleTests {
 		assertThat(response.statusCode()).isEqualTo(502);
 		assertThat(response.headers().allValues("Proxy-Status"))
 			.containsExactly("test-gateway; error=connection_terminated");
+		assertNothingLeaks(response);
 		assertFollowUpSucceeds();
 	}
 
@@ -189,6 +194,11 @@ class ConnectionLifecycleTests {
 		await().atMost(Duration.ofSeconds(10))
 			.untilAsserted(() -> assertThat(STREAMING.closedByGateway()).isEqualTo(STREAMING.connections()));
 		assertFollowUpSucceeds();
+	}
+
+	private static void assertNothingLeaks(HttpResponse<String> response) {
+		ErrorPathAssertions.assertNothingLeaks(response, OK.port(), UNTRUSTED.port(), IDLE_CLOSING.port(),
+				SWALLOWING.port(), BODY_CUT.port(), EARLY_413.port(), STREAMING.port());
 	}
 
 	private void assertFollowUpSucceeds() throws IOException, InterruptedException {

@@ -28,6 +28,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 
+import io.github.gatewayerrorpolicy.test.ErrorPathAssertions;
 import io.github.gatewayerrorpolicy.test.GatewayClient;
 import io.github.gatewayerrorpolicy.test.TestGateway;
 import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
@@ -90,6 +91,7 @@ class ReadTimeoutTests {
 		assertThat(response.statusCode()).isEqualTo(504);
 		assertThat(response.headers().allValues("Proxy-Status"))
 			.containsExactly("test-gateway; error=http_response_timeout");
+		ErrorPathAssertions.assertNothingLeaks(response, SILENT.port());
 		await().atMost(Duration.ofSeconds(10))
 			.untilAsserted(() -> assertThat(SILENT.closedByGateway()).isEqualTo(SILENT.connections()));
 		assertFollowUpSucceeds();
@@ -102,6 +104,7 @@ class ReadTimeoutTests {
 		assertThat(response.headers().allValues("Proxy-Status"))
 			.containsExactly("test-gateway; error=connection_read_timeout");
 		assertThat(response.body()).contains("\"error\":\"connection_read_timeout\"");
+		ErrorPathAssertions.assertNothingLeaks(response, HEAD_THEN_STALL.port());
 		assertFollowUpSucceeds();
 	}
 

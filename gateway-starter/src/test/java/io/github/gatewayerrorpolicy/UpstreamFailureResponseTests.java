@@ -19,11 +19,10 @@ package io.github.gatewayerrorpolicy;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import io.github.gatewayerrorpolicy.test.ErrorPathAssertions;
 import io.github.gatewayerrorpolicy.test.GatewayClient;
 import io.github.gatewayerrorpolicy.test.TestGateway;
 import io.github.gatewayerrorpolicy.upstreams.FullBacklogListener;
@@ -85,9 +84,6 @@ class UpstreamFailureResponseTests {
 	});
 
 	static final String BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
-
-	static final Pattern LEAKS = Pattern.compile("127\\.0\\.0\\.1|localhost|\\.invalid|[Ee]xception|netty|reactor|"
-			+ "java\\.|finishConnect|prematurely|PT0|GARBAGE|\\b2000\\b|\\b8192\\b|SSL/TLS|Content-Length are|took longer");
 
 	GatewayClient gateway;
 
@@ -206,20 +202,9 @@ class UpstreamFailureResponseTests {
 	}
 
 	static void assertNothingLeaks(HttpResponse<String> response) {
-		assertThat(response.body()).doesNotContainPattern(LEAKS);
-		response.headers()
-			.map()
-			.forEach((name, values) -> assertThat(values).noneMatch((value) -> LEAKS.matcher(value).find()));
-		for (int port : List.of(REFUSED.port(), FULL_BACKLOG.port(), CLOSE.port(), RESET.port(), SILENT.port(),
-				GARBAGE.port(), INVALID_STATUS.port(), BIG_HEADERS.port(), CL_TE.port(), PLAIN_HTTP.port(),
-				HEAD_THEN_CLOSE.port())) {
-			Pattern portPattern = Pattern.compile("\\b" + port + "\\b");
-			assertThat(response.body()).doesNotContainPattern(portPattern);
-			response.headers()
-				.map()
-				.values()
-				.forEach((values) -> assertThat(values).noneMatch((value) -> portPattern.matcher(value).find()));
-		}
+		ErrorPathAssertions.assertNothingLeaks(response, REFUSED.port(), FULL_BACKLOG.port(), CLOSE.port(),
+				RESET.port(), SILENT.port(), GARBAGE.port(), INVALID_STATUS.port(), BIG_HEADERS.port(), CL_TE.port(),
+				PLAIN_HTTP.port(), HEAD_THEN_CLOSE.port());
 	}
 
 	HttpResponse<String> get(String path, String accept) throws IOException, InterruptedException {

@@ -127,7 +127,7 @@ public class HtmlErrorRenderer implements UpstreamErrorRenderer, Ordered {
 		context.setVariable("receivedStatus", error.receivedStatus());
 		context.setVariable("requestId", error.requestId());
 		context.setVariable("traceId", error.traceId());
-		context.setVariable("path", UriUtils.decode(error.path(), StandardCharsets.UTF_8));
+		context.setVariable("path", readablePath(error.path()));
 		context.setVariable("timestamp",
 				DateTimeFormatter.ISO_INSTANT.format(error.timestamp().truncatedTo(ChronoUnit.SECONDS)));
 		context.setVariable("retryAfter", error.retryAfterSeconds());
@@ -185,6 +185,34 @@ public class HtmlErrorRenderer implements UpstreamErrorRenderer, Ordered {
 			return this.context.getResource(this.prefix + name + this.suffix).exists();
 		}
 
+	}
+
+	/**
+	 * Decode a request path for people to read, keeping control characters, such as an
+	 * encoded line break, and invalid escapes encoded as the client sent them.
+	 * @param path the raw path
+	 * @return the readable path
+	 */
+	static String readablePath(String path) {
+		String decoded;
+		try {
+			decoded = UriUtils.decode(path, StandardCharsets.UTF_8);
+		}
+		catch (IllegalArgumentException ex) {
+			return path;
+		}
+		StringBuilder readable = new StringBuilder(decoded.length());
+		decoded.codePoints().forEach((codePoint) -> {
+			if (Character.isISOControl(codePoint) || codePoint == 0x2028 || codePoint == 0x2029) {
+				for (byte b : new String(Character.toChars(codePoint)).getBytes(StandardCharsets.UTF_8)) {
+					readable.append('%').append(String.format("%02X", b & 0xFF));
+				}
+			}
+			else {
+				readable.appendCodePoint(codePoint);
+			}
+		});
+		return readable.toString();
 	}
 
 }

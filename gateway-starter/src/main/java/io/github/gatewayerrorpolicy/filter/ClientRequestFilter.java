@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.regex.Pattern;
 
 import io.netty.handler.codec.http.HttpVersion;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.server.HttpServerRequest;
 
@@ -35,11 +36,14 @@ import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
 
 /**
- * Rejects an HTTP/1.1 request without exactly one valid {@code Host} header with 400 Bad
- * Request, as RFC 9112 (section 3.2) requires, before it can be routed. Netty's server
- * rejects every other malformed request line or header on its own.
+ * Rejects the requests that Netty's server parses but HTTP/1.1 forbids, before they can
+ * be routed: a request without exactly one valid {@code Host} header gets 400 Bad
+ * Request, as RFC 9112 (section 3.2) requires (HTTP/1.0 may omit it), and a request line
+ * with an HTTP version other than 1.x or 2 gets 505 HTTP Version Not Supported (RFC 9110,
+ * section 15.6.6). Netty's server rejects every other malformed request line or header on
+ * its own.
  */
-public class HostHeaderFilter implements WebFilter, Ordered {
+public class ClientRequestFilter implements WebFilter, Ordered {
 
 	/**
 	 * Order of this filter: before any other.
@@ -51,9 +55,16 @@ public class HostHeaderFilter implements WebFilter, Ordered {
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-		if (isHttp11(exchange.getRequest())) {
+		HttpVersion version = version(exchange.getRequest());
+		if (version != null && version.majorVersion() != 1 && version.majorVersion() != 2) {
+			return Mono.error(new ResponseStatusException(HttpStatus.HTTP_VERSION_NOT_SUPPORTED,
+					"Only HTTP/1.x and HTTP/2 are supported"));
+		}
+		if (version != null && version.majorVersion() == 1) {
 			List<String> hosts = exchange.getRequest().getHeaders().getValuesAsList(HttpHeaders.HOST);
-			if (hosts.size() != 1 || !HOST.matcher(hosts.get(0)).matches()) {
+			boolean required = version.minorVersion() >= 1;
+			if (hosts.size() > 1 || (required && hosts.isEmpty())
+					|| (hosts.size() == 1 && !HOST.matcher(hosts.get(0)).matches())) {
 				return Mono.error(new ResponseStatusException(HttpStatus.BAD_REQUEST,
 						"An HTTP/1.1 request needs exactly one valid Host header"));
 			}
@@ -61,13 +72,13 @@ public class HostHeaderFilter implements WebFilter, Ordered {
 		return chain.filter(exchange);
 	}
 
-	private static boolean isHttp11(ServerHttpRequest request) {
+	private static @Nullable HttpVersion version(ServerHttpRequest request) {
 		while (request instanceof ServerHttpRequestDecorator decorator) {
 			request = decorator.getDelegate();
 		}
-		return request instanceof AbstractServerHttpRequest server
-				&& server.getNativeRequest() instanceof HttpServerRequest nativeRequest
-				&& HttpVersion.HTTP_1_1.equals(nativeRequest.version());
+		return (request instanceof AbstractServerHttpRequest server
+				&& server.getNativeRequest() instanceof HttpServerRequest nativeRequest) ? nativeRequest.version()
+						: null;
 	}
 
 	@Override

@@ -1,0 +1,43 @@
+/*
+ * Copyright 2026 the original author or authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+package io.github.gatewayerrorpolicy.web;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Tests for {@link HtmlErrorRenderer}.
+ */
+class HtmlErrorRendererTests {
+
+	@ParameterizedTest
+	@CsvSource(delimiter = '|', textBlock = """
+			/orders/42                     | /orders/42
+			/caf%C3%A9/%E4%B8%AD           | /café/中
+			/a%20b/%3Cscript%3E            | /a b/<script>
+			/a%0d%0aX-Injected:%20yes      | /a%0D%0AX-Injected: yes
+			/nul%00/tab%09/del%7F          | /nul%00/tab%09/del%7F
+			/line%E2%80%A8separator        | /line%E2%80%A8separator
+			/bad%zzescape                  | /bad%zzescape
+			""")
+	void pathIsDecodedForReadingButKeepsControlCharactersEncoded(String path, String readable) {
+		assertThat(HtmlErrorRenderer.readablePath(path)).isEqualTo(readable);
+	}
+
+}
