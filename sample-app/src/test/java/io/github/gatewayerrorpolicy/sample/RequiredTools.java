@@ -58,10 +58,18 @@ final class RequiredTools {
 	 */
 	static void require(String packages, Path... programs) {
 		List<Path> missing = Arrays.stream(programs).filter((program) -> !Files.isExecutable(program)).toList();
-		if (missing.isEmpty()) {
+		require(missing.isEmpty(), "Needs Debian's " + packages + "; missing: " + missing);
+	}
+
+	/**
+	 * Skip the current test, or fail it in CI, unless a condition holds.
+	 * @param available whether what the test needs is there
+	 * @param message what is missing
+	 */
+	static void require(boolean available, String message) {
+		if (available) {
 			return;
 		}
-		String message = "Needs Debian's " + packages + "; missing: " + missing;
 		if (Boolean.parseBoolean(System.getenv(REQUIRE))) {
 			fail(message);
 		}
