@@ -27,9 +27,9 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -57,7 +57,7 @@ public final class ScriptedUpstream implements AutoCloseable {
 		return thread;
 	});
 
-	private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+	private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
 
 	private final AtomicInteger connections = new AtomicInteger();
 
@@ -204,6 +204,9 @@ public final class ScriptedUpstream implements AutoCloseable {
 		}
 		catch (Exception ex) {
 			// the gateway closed the connection, or the script ended it
+		}
+		finally {
+			this.sockets.remove(socket);
 		}
 	}
 

@@ -1,0 +1,266 @@
+/*
+ * Copyright 2026 the original author or authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+package io.github.gatewayerrorpolicy.sample;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+import com.sun.management.UnixOperatingSystemMXBean;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Metrics;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A bounded soak of the sample gateway: about 100,000 requests, count- and time-limited,
+ * across every demo fault and two kinds of invalid client request, from many clients at
+ * once. Every answer must be the one the fault calls for, and afterwards heap after GC,
+ * direct memory, open file descriptors and the connections of the gateway's pool must be
+ * back within 10 % of what they were after a warm-up.
+ */
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT,
+		properties = { "spring.cloud.gateway.server.webflux.httpclient.pool.metrics=true",
+				"spring.cloud.gateway.server.webflux.httpclient.pool.max-idle-time=1s",
+				"spring.cloud.gateway.server.webflux.httpclient.pool.eviction-interval=250ms",
+				"gateway.error-policy.logging.lines-per-route=1", "gateway.error-policy.logging.period=30s" })
+class SoakTests {
+
+	static final int REQUESTS = Integer.getInteger("soak.requests", 100_000);
+
+	static final Duration TIME_LIMIT = Duration.ofSeconds(Long.getLong("soak.seconds", 150));
+
+	static final int FAST_LANES = 24;
+
+	static final int SLOW_LANES = 6;
+
+	/**
+	 * Faults that answer at once, with the status each must get; {@code -1} is an aborted
+	 * transfer.
+	 */
+	static final List<Map.Entry<String, Integer>> FAST = List.of(Map.entry("/demo/ok", 200),
+			Map.entry("/demo/refused", 502), Map.entry("/demo/close", 502), Map.entry("/demo/reset", 502),
+			Map.entry("/demo/garbage", 502), Map.entry("/demo/big-headers", 502), Map.entry("/demo/cl-te", 502),
+			Map.entry("/demo/dns", 502), Map.entry("/demo/tls", 502), Map.entry("/demo/upstream-503", 503),
+			Map.entry("/demo/ok", 200));
+
+	/**
+	 * Faults that take time: a connect timeout (1 s), a response timeout (2 s) and a body
+	 * cut off after 300 ms.
+	 */
+	static final List<Map.Entry<String, Integer>> SLOW = List.of(Map.entry("/demo/connect-timeout", 504),
+			Map.entry("/demo/slow", 504), Map.entry("/demo/midbody", -1));
+
+	final HttpClient client = HttpClient.newBuilder()
+		.version(HttpClient.Version.HTTP_1_1)
+		.connectTimeout(Duration.ofSeconds(5))
+		.executor(Executors.newFixedThreadPool(4))
+		.build();
+
+	final Map<String, LongAdder> answers = new ConcurrentHashMap<>();
+
+	final Queue<String> unexpected = new ConcurrentLinkedQueue<>();
+
+	@LocalServerPort
+	int port;
+
+	/**
+	 * What is measured: heap after a full GC, the direct memory of Netty's allocator (the
+	 * gateway's buffers), the JDK's direct buffers (mostly the test's clients and
+	 * upstreams), open file descriptors of the process and connections in the gateway's
+	 * pool.
+	 */
+	record Resources(long heapAfterGc, long nettyDirectMemory, long jdkDirectMemory, long openFiles,
+			long poolConnections) {
+
+		@Override
+		public String toString() {
+			return String.format(
+					"heap after GC %.1f MiB, Netty direct memory %.1f MiB, JDK direct buffers %.1f MiB, "
+							+ "open files %d, pool connections %d",
+					this.heapAfterGc / 1048576.0, this.nettyDirectMemory / 1048576.0, this.jdkDirectMemory / 1048576.0,
+					this.openFiles, this.poolConnections);
+		}
+
+	}
+
+	@Test
+	void resourcesReturnToTheirBaselineAfterAHundredThousandRequests() throws Exception {
+		drive(REQUESTS / 5, TIME_LIMIT.dividedBy(3));
+		Resources baseline = settle();
+		this.answers.clear();
+
+		long start = System.nanoTime();
+		long sent = drive(REQUESTS, TIME_LIMIT);
+		Duration took = Duration.ofNanos(System.nanoTime() - start);
+		Resources after = settle();
+
+		System.out.printf("Soak: %d requests in %.1f s (%.0f/s), answers %s%n  baseline: %s%n  after:    %s%n", sent,
+				took.toMillis() / 1000.0, sent * 1e9 / took.toNanos(), new TreeMap<>(this.answers), baseline, after);
+		assertThat(this.unexpected).as("answers other than the fault calls for").isEmpty();
+		assertThat(sent).as("requests sent within the time limit").isGreaterThanOrEqualTo(REQUESTS / 4);
+		assertThat(after.heapAfterGc()).as("heap after GC")
+			.isLessThanOrEqualTo(withinTenPercent(baseline.heapAfterGc()));
+		assertThat(after.nettyDirectMemory()).as("Netty's direct memory")
+			.isLessThanOrEqualTo(withinTenPercent(baseline.nettyDirectMemory()));
+		assertThat(after.openFiles()).as("open files").isLessThanOrEqualTo(withinTenPercent(baseline.openFiles()));
+		assertThat(after.poolConnections()).as("pool connections")
+			.isLessThanOrEqualTo(withinTenPercent(baseline.poolConnections()));
+	}
+
+	private static long withinTenPercent(long baseline) {
+		return baseline + Math.max(baseline / 10, 1);
+	}
+
+	/**
+	 * Send requests from every lane until {@code count} are sent or time is up.
+	 */
+	private long drive(int count, Duration limit) throws Exception {
+		AtomicLong sent = new AtomicLong();
+		long deadline = System.nanoTime() + limit.toNanos();
+		ExecutorService lanes = Executors.newFixedThreadPool(FAST_LANES + SLOW_LANES);
+		try {
+			List<Future<?>> running = new ArrayList<>();
+			for (int lane = 0; lane < FAST_LANES + SLOW_LANES; lane++) {
+				List<Map.Entry<String, Integer>> faults = (lane < FAST_LANES) ? FAST : SLOW;
+				running.add(lanes.submit(() -> {
+					for (long n = sent.getAndIncrement(); n < count
+							&& System.nanoTime() < deadline; n = sent.getAndIncrement()) {
+						if (faults == FAST && n % 50 == 0) {
+							invalidRequest((n % 100 == 0) ? "GET /demo/ok HTTP/1.1\r\n\r\n"
+									: "POST /demo/ok HTTP/1.1\r\nHost: gateway\r\nContent-Length: 3\r\n"
+											+ "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+						}
+						else {
+							Map.Entry<String, Integer> fault = faults.get((int) (n % faults.size()));
+							request(fault.getKey() + "/" + n, fault.getValue());
+						}
+					}
+					return null;
+				}));
+			}
+			for (Future<?> lane : running) {
+				lane.get(limit.toSeconds() + 30, TimeUnit.SECONDS);
+			}
+		}
+		finally {
+			lanes.shutdownNow();
+		}
+		return Math.min(sent.get(), count);
+	}
+
+	private void request(String path, int expected) {
+		String route = path.substring(0, path.lastIndexOf('/'));
+		try {
+			HttpResponse<String> response = this.client
+				.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + this.port + path))
+					.timeout(Duration.ofSeconds(10))
+					.build(), BodyHandlers.ofString());
+			count(route, response.statusCode(), expected);
+		}
+		catch (IOException ex) {
+			count(route, -1, expected);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+	}
+
+	private void invalidRequest(String request) {
+		try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), this.port)) {
+			socket.setSoTimeout(10_000);
+			socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+			InputStream in = socket.getInputStream();
+			byte[] statusLine = in.readNBytes(12);
+			String status = new String(statusLine, StandardCharsets.US_ASCII);
+			count("invalid request", status.startsWith("HTTP/1.1 400") ? 400 : 0, 400);
+		}
+		catch (IOException ex) {
+			count("invalid request", -1, 400);
+		}
+	}
+
+	private void count(String route, int status, int expected) {
+		this.answers.computeIfAbsent(route + " " + status, (key) -> new LongAdder()).increment();
+		if (status != expected && this.unexpected.size() < 20) {
+			this.unexpected.add(route + ": " + status + " instead of " + expected);
+		}
+	}
+
+	/**
+	 * Wait until the gateway's pool has nothing in use and has closed its idle
+	 * connections (their maximum idle time is 1 s), then measure.
+	 */
+	private Resources settle() {
+		await().atMost(Duration.ofSeconds(30))
+			.pollInterval(Duration.ofMillis(100))
+			.until(() -> gauges("reactor.netty.connection.provider.active.connections") == 0
+					&& gauges("reactor.netty.connection.provider.pending.connections") == 0
+					&& gauges("reactor.netty.connection.provider.total.connections") == 0);
+		for (int i = 0; i < 3; i++) {
+			System.gc();
+		}
+		long heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+		long jdkDirect = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)
+			.stream()
+			.filter((pool) -> pool.getName().equals("direct"))
+			.mapToLong(BufferPoolMXBean::getMemoryUsed)
+			.sum();
+		long nettyDirect = (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider netty)
+				? netty.metric().usedDirectMemory() : 0;
+		long files = ((UnixOperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+			.getOpenFileDescriptorCount();
+		return new Resources(heap, nettyDirect, jdkDirect, files,
+				gauges("reactor.netty.connection.provider.total.connections"));
+	}
+
+	private static long gauges(String name) {
+		return (long) Metrics.globalRegistry.find(name).gauges().stream().mapToDouble(Gauge::value).sum();
+	}
+
+}
