@@ -27,6 +27,9 @@ import io.github.gatewayerrorpolicy.test.ErrorPathAssertions;
 import io.github.gatewayerrorpolicy.test.GatewayClient;
 import io.github.gatewayerrorpolicy.test.TestGateway;
 import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Metrics;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.test.context.SpringBootTest;
@@ -70,8 +73,9 @@ class PoolExhaustionTests {
 	@Test
 	void requestBeyondTheFullPoolIsRefusedAfterTheAcquireTimeout(@LocalServerPort int port) throws Exception {
 		GatewayClient gateway = new GatewayClient(port);
+		int before = SLOW.connections();
 		CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> get(gateway, "/slow/1"));
-		await().atMost(Duration.ofSeconds(10)).until(() -> SLOW.connections() == 1);
+		await().atMost(Duration.ofSeconds(10)).until(() -> SLOW.connections() == before + 1);
 
 		long start = System.nanoTime();
 		HttpResponse<String> second = gateway.get("/slow/2", "application/problem+json");
@@ -91,7 +95,54 @@ class PoolExhaustionTests {
 		ANSWER.release();
 		HttpResponse<String> again = gateway.get("/slow/3", null);
 		assertThat(again.statusCode()).isEqualTo(200);
-		assertThat(SLOW.connections()).as("the one pooled connection served every request").isEqualTo(1);
+		assertThat(SLOW.connections()).as("the one pooled connection served every request").isEqualTo(before + 1);
+	}
+
+	/**
+	 * The same pool, with a long acquire timeout and at most one request waiting: a
+	 * request beyond it is refused at once.
+	 */
+	@Nested
+	@SpringBootTest(classes = TestGateway.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+			properties = { "spring.application.name=test-gateway",
+					"spring.cloud.gateway.server.webflux.httpclient.pool.type=fixed",
+					"spring.cloud.gateway.server.webflux.httpclient.pool.max-connections=1",
+					"spring.cloud.gateway.server.webflux.httpclient.pool.acquire-timeout=20000",
+					"spring.cloud.gateway.server.webflux.httpclient.pool.metrics=true",
+					"gateway.error-policy.pool.max-pending=1" })
+	class BoundedQueue {
+
+		@Test
+		void requestBeyondTheWaitingLimitIsRefusedAtOnce(@LocalServerPort int port) throws Exception {
+			GatewayClient gateway = new GatewayClient(port);
+			int before = SLOW.connections();
+			CompletableFuture<HttpResponse<String>> first = CompletableFuture
+				.supplyAsync(() -> get(gateway, "/slow/1"));
+			await().atMost(Duration.ofSeconds(10)).until(() -> SLOW.connections() == before + 1);
+			CompletableFuture<HttpResponse<String>> waiting = CompletableFuture
+				.supplyAsync(() -> get(gateway, "/slow/2"));
+			await().atMost(Duration.ofSeconds(10))
+				.until(() -> Metrics.globalRegistry.find("reactor.netty.connection.provider.pending.connections")
+					.gauges()
+					.stream()
+					.mapToDouble(Gauge::value)
+					.sum() == 1);
+
+			long start = System.nanoTime();
+			HttpResponse<String> refused = gateway.get("/slow/3", "application/problem+json");
+			Duration waited = Duration.ofNanos(System.nanoTime() - start);
+			assertThat(refused.statusCode()).isEqualTo(503);
+			assertThat(refused.headers().allValues("Proxy-Status"))
+				.containsExactly("test-gateway; error=connection_limit_reached");
+			assertThat(waited).as("refused at once, not after the 20 s acquire timeout")
+				.isLessThan(Duration.ofSeconds(5));
+			ErrorPathAssertions.assertNothingLeaks(refused, SLOW.port(), OK.port());
+
+			ANSWER.release(2);
+			assertThat(first.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+			assertThat(waiting.get(10, TimeUnit.SECONDS).body()).as("the waiting request was served").isEqualTo("slow");
+		}
+
 	}
 
 	private static HttpResponse<String> get(GatewayClient gateway, String path) {

@@ -135,6 +135,11 @@ final class ErrorPolicyFactory {
 			throw new InvalidErrorPolicyException(prefix + ".read-timeout", readTimeout,
 					"a duration of more than zero, e.g. 30s, or no value for none");
 		}
+		Integer maxPending = properties.getPool().getMaxPending();
+		if (maxPending != null && maxPending < 0) {
+			throw new InvalidErrorPolicyException(prefix + ".pool.max-pending", maxPending,
+					"0 or more, or no value for no limit but the acquire timeout");
+		}
 		int recent = properties.getEndpoint().getRecentFailures();
 		if (recent < 0 || recent > MAX_RECENT_FAILURES) {
 			throw new InvalidErrorPolicyException(prefix + ".endpoint.recent-failures", recent,

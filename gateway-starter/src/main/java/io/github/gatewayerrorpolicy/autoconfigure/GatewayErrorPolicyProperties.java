@@ -29,7 +29,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 /**
  * Configuration of the gateway error policy. The same settings, under a route's
  * {@code error-policy} metadata, override these for that route, except
- * {@code read-timeout}, {@code logging} and {@code endpoint}, which are global.
+ * {@code read-timeout}, {@code logging}, {@code endpoint} and {@code pool}, which are
+ * global.
  */
 @ConfigurationProperties(GatewayErrorPolicyProperties.PREFIX)
 public class GatewayErrorPolicyProperties {
@@ -91,6 +92,8 @@ public class GatewayErrorPolicyProperties {
 	private final Logging logging = new Logging();
 
 	private final Endpoint endpoint = new Endpoint();
+
+	private final Pool pool = new Pool();
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -164,6 +167,10 @@ public class GatewayErrorPolicyProperties {
 		return this.endpoint;
 	}
 
+	public Pool getPool() {
+		return this.pool;
+	}
+
 	/**
 	 * Settings of the log line written per failure; global only.
 	 */
@@ -214,6 +221,30 @@ public class GatewayErrorPolicyProperties {
 
 		public void setRecentFailures(int recentFailures) {
 			this.recentFailures = recentFailures;
+		}
+
+	}
+
+	/**
+	 * Settings of the connection pool of Spring Cloud Gateway's HTTP client; global only.
+	 */
+	public static class Pool {
+
+		/**
+		 * Most requests that may wait for a connection to an upstream whose fixed pool
+		 * ('spring.cloud.gateway.server.webflux.httpclient.pool.type=fixed') is in full
+		 * use; any further request is answered at once with 503 connection_limit_reached.
+		 * 0 lets none wait. Unset, the wait is bounded in time only, by the pool's
+		 * 'acquire-timeout'.
+		 */
+		private @Nullable Integer maxPending;
+
+		public @Nullable Integer getMaxPending() {
+			return this.maxPending;
+		}
+
+		public void setMaxPending(@Nullable Integer maxPending) {
+			this.maxPending = maxPending;
 		}
 
 	}

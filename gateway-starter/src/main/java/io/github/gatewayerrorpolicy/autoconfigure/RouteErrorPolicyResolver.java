@@ -63,7 +63,7 @@ public class RouteErrorPolicyResolver implements ErrorPolicyResolver {
 
 	private static final Log logger = LogFactory.getLog(RouteErrorPolicyResolver.class);
 
-	private static final List<String> GLOBAL_ONLY = List.of("read-timeout", "logging", "endpoint");
+	private static final List<String> GLOBAL_ONLY = List.of("read-timeout", "logging", "endpoint", "pool");
 
 	private final ErrorPolicy global;
 

@@ -74,6 +74,13 @@ class InvalidSettingsStartupTests {
 		assertThat(output).contains("logging.* is global only");
 	}
 
+	@Test
+	void negativePendingLimit(CapturedOutput output) {
+		assertDoesNotStart(output, "gateway.error-policy.pool.max-pending", "-1",
+				"gateway.error-policy.pool.max-pending=-1");
+		assertThat(output).contains("Reason: expected 0 or more");
+	}
+
 	private void assertDoesNotStart(CapturedOutput output, String property, String value, String setting) {
 		SpringApplicationBuilder application = new SpringApplicationBuilder(TestGateway.class).properties(
 				"server.port=0", ROUTE + "id=orders", ROUTE + "uri=http://127.0.0.1:9",
