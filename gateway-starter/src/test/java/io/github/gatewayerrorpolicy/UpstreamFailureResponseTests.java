@@ -78,6 +78,9 @@ class UpstreamFailureResponseTests {
 
 	static final ScriptedUpstream PLAIN_HTTP = ScriptedUpstream.start(ScriptedUpstream.plainHttpServer());
 
+	static final ScriptedUpstream LONG_STATUS_LINE = ScriptedUpstream.start(ScriptedUpstream
+		.writingThenAwaitingClose("HTTP/1.1 200 " + "O".repeat(16 * 1024) + "K\r\nContent-Length: 0\r\n\r\n"));
+
 	static final ScriptedUpstream HEAD_THEN_CLOSE = ScriptedUpstream.start((connection) -> {
 		connection.readRequest();
 		connection.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n");
@@ -110,6 +113,7 @@ class UpstreamFailureResponseTests {
 		TestGateway.route(registry, 11, "cl-te", CL_TE.url(), Map.of());
 		TestGateway.route(registry, 12, "tls", "https://127.0.0.1:" + PLAIN_HTTP.port(), Map.of());
 		TestGateway.route(registry, 13, "head-then-close", HEAD_THEN_CLOSE.url(), Map.of());
+		TestGateway.route(registry, 14, "long-status-line", LONG_STATUS_LINE.url(), Map.of());
 	}
 
 	static Stream<Arguments> failures() {
@@ -121,6 +125,7 @@ class UpstreamFailureResponseTests {
 				failure("garbage", 502, "http_protocol_error", GARBAGE),
 				failure("invalid-status", 502, "http_protocol_error", INVALID_STATUS),
 				failure("big-headers", 502, "http_response_header_section_size", BIG_HEADERS),
+				failure("long-status-line", 502, "http_response_header_section_size", LONG_STATUS_LINE),
 				failure("cl-te", 502, "http_protocol_error", CL_TE), failure("tls", 502, "tls_protocol_error", null),
 				failure("head-then-close", 502, "http_response_incomplete", null));
 	}
@@ -204,7 +209,7 @@ class UpstreamFailureResponseTests {
 	static void assertNothingLeaks(HttpResponse<String> response) {
 		ErrorPathAssertions.assertNothingLeaks(response, REFUSED.port(), FULL_BACKLOG.port(), CLOSE.port(),
 				RESET.port(), SILENT.port(), GARBAGE.port(), INVALID_STATUS.port(), BIG_HEADERS.port(), CL_TE.port(),
-				PLAIN_HTTP.port(), HEAD_THEN_CLOSE.port());
+				PLAIN_HTTP.port(), HEAD_THEN_CLOSE.port(), LONG_STATUS_LINE.port());
 	}
 
 	HttpResponse<String> get(String path, String accept) throws IOException, InterruptedException {
