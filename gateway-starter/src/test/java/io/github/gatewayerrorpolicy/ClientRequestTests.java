@@ -105,6 +105,7 @@ class ClientRequestTests {
 				Arguments.of("header name with a space", get + "Host: gateway\r\nX Name: value\r\n\r\n", 400),
 				Arguments.of("no Host", get + "\r\n", 400),
 				Arguments.of("two Hosts", get + "Host: gateway\r\nHost: other\r\n\r\n", 400),
+				Arguments.of("lines ended by LF alone", "GET /ok/a HTTP/1.1\nHost: gateway\n\n", 400),
 				Arguments.of("invalid Host", get + "Host: a b/c\r\n\r\n", 400),
 				Arguments.of("two Hosts in HTTP/1.0", "GET /ok/a HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n", 400));
 	}
@@ -119,6 +120,17 @@ class ClientRequestTests {
 		assertThat(exchange("GET /ok/b HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n\r\n"))
 			.startsWith("HTTP/1.1 200 ")
 			.endsWith("hello");
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@MethodSource("lenientRequests")
+	void requestsRfc9112AllowsToAcceptAreForwarded(String name, String request) throws IOException {
+		assertThat(exchange(request)).startsWith("HTTP/1.1 200 ").endsWith("hello");
+	}
+
+	static Stream<Arguments> lenientRequests() {
+		return Stream.of(Arguments.of("obsolete line folding",
+				"GET /ok/fold HTTP/1.1\r\nHost: gateway\r\nX-Folded: a\r\n b\r\nConnection: close\r\n\r\n"));
 	}
 
 	@Test

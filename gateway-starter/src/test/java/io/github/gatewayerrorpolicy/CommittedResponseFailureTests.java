@@ -44,6 +44,7 @@ import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
 
 /**
  * An upstream that fails after the gateway has begun to send its response: the client
@@ -140,7 +141,9 @@ class CommittedResponseFailureTests {
 		assertThat(body(received)).contains(FIRST_PART).doesNotContain("not a chunk").doesNotContain("\r\n0\r\n");
 		assertThat(output).containsPattern(" WARN .* Upstream failure: route=chunked-garbage error=http_protocol_error "
 				+ "status=200 outcome=aborted request=[0-9a-f]+-[0-9]+ trace=[0-9a-f]{32}$");
-		assertThat(CHUNKED_THEN_GARBAGE.closedByGateway()).isEqualTo(CHUNKED_THEN_GARBAGE.connections());
+		await().atMost(Duration.ofSeconds(10))
+			.untilAsserted(() -> assertThat(CHUNKED_THEN_GARBAGE.closedByGateway())
+				.isEqualTo(CHUNKED_THEN_GARBAGE.connections()));
 		assertFollowUpSucceeds();
 	}
 
