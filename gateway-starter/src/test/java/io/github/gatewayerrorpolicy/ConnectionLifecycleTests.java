@@ -84,10 +84,17 @@ class ConnectionLifecycleTests {
 		connection.reset();
 	});
 
+	/**
+	 * Answers 413 as soon as it has the head, then reads and discards the rest until the
+	 * gateway closes, as nginx's lingering close does: closing at once, with the body
+	 * still arriving, would make the kernel reset the connection, and the reset could
+	 * overtake the answer.
+	 */
 	static final ScriptedUpstream EARLY_413 = ScriptedUpstream.start((connection) -> {
 		connection.readHead();
 		connection.write("HTTP/1.1 413 Content Too Large\r\nConnection: close\r\nContent-Type: text/plain\r\n"
 				+ "Content-Length: 9\r\n\r\ntoo large");
+		connection.awaitClosedByPeer();
 	});
 
 	static final ScriptedUpstream STREAMING = ScriptedUpstream.start((connection) -> {
