@@ -16,8 +16,14 @@
 
 package io.github.gatewayerrorpolicy.sample;
 
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
+
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.annotation.Bean;
 
 /**
  * A Spring Cloud Gateway with the error policy, whose {@code /demo/...} routes lead to
@@ -25,6 +31,20 @@ import org.springframework.boot.autoconfigure.SpringBootApplication;
  */
 @SpringBootApplication(proxyBeanMethods = false)
 public class SampleGatewayApplication {
+
+	/**
+	 * The memory of Netty's buffer allocator, which holds the gateway's direct memory, as
+	 * {@code netty.allocator.memory.used} and related meters.
+	 * @return the meters
+	 */
+	@Bean
+	MeterBinder nettyAllocatorMetrics() {
+		return (registry) -> {
+			if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider allocator) {
+				new NettyAllocatorMetrics(allocator).bindTo(registry);
+			}
+		};
+	}
 
 	public static void main(String[] args) {
 		SpringApplication.run(SampleGatewayApplication.class, args);

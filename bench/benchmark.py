@@ -1,0 +1,382 @@
+#!/usr/bin/env python3
+"""The benchmark of docs/performance.md. Run it with bench/run, which installs its tools and
+builds the sample gateway first.
+
+Two sample gateways run side by side, the policy off (stock Spring Cloud Gateway) and on,
+pinned to core 0 with the same JVM flags, heap and one Netty worker; wrk, hey and an nginx
+upstream share core 1. After a discarded warm-up, every scenario runs once per round, the
+rounds interleaved, and the median and the min-max of the rounds are reported. Everything
+listens and connects on loopback.
+"""
+
+import datetime
+import glob
+import json
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+CONNECTIONS = 32
+WAITING_CONNECTIONS = 400
+GATEWAY_CPU = "0"
+LOAD_CPU = "1"
+JVM_FLAGS = ["-Xms512m", "-Xmx512m", "-XX:+UseG1GC", "-XX:ActiveProcessorCount=1",
+             "-Dreactor.netty.ioWorkerCount=1"]
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+SCENARIOS = [
+    # name, label, target, path
+    ("nginx", "nginx directly", "nginx", "/"),
+    ("happy-off", "happy path, policy off", "off", "/bench/"),
+    ("happy-on", "happy path, policy on", "on", "/bench/"),
+    ("refused-off", "refused, policy off (stock 500)", "off", "/demo/refused"),
+    ("refused-on", "refused, policy on (502)", "on", "/demo/refused"),
+]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def get(url, timeout=5):
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return response.status, response.read()
+
+
+def wait_until(check, seconds, what):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    sys.exit(f"benchmark: {what} did not come up within {seconds} s")
+
+
+class Nginx:
+    def __init__(self, workdir):
+        self.port = free_port()
+        conf = os.path.join(workdir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write(f"""worker_processes 1;
+daemon off;
+pid {workdir}/nginx.pid;
+error_log {workdir}/nginx-error.log;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {workdir}/body;
+  proxy_temp_path {workdir}/proxy;
+  fastcgi_temp_path {workdir}/fastcgi;
+  uwsgi_temp_path {workdir}/uwsgi;
+  scgi_temp_path {workdir}/scgi;
+  keepalive_requests 1000000;
+  server {{
+    listen 127.0.0.1:{self.port};
+    location / {{ default_type text/plain; return 200 "Hello from nginx.\\n"; }}
+  }}
+}}
+""")
+        nginx = "/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else "nginx"
+        self.process = subprocess.Popen(["taskset", "-c", LOAD_CPU, nginx, "-c", conf, "-p", workdir],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(lambda: get(self.url("/"))[0] == 200, 20, "nginx")
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(10)
+
+
+class Gateway:
+    def __init__(self, name, policy, jar, upstream, workdir):
+        self.name = name
+        self.port = free_port()
+        self.log = os.path.join(workdir, f"gateway-{name}.log")
+        route = "--spring.cloud.gateway.server.webflux.routes[0]."
+        args = ["taskset", "-c", GATEWAY_CPU, "java", *JVM_FLAGS, "-jar", jar,
+                f"--server.port={self.port}", "--server.address=127.0.0.1",
+                f"--gateway.error-policy.enabled={str(policy).lower()}",
+                route + "id=bench", route + f"uri={upstream}", route + "predicates[0]=Path=/bench/**",
+                "--spring.cloud.gateway.server.webflux.httpclient.pool.metrics=true",
+                "--management.endpoints.web.exposure.include=health,metrics"]
+        with open(self.log, "w") as out:
+            self.process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT)
+        wait_until(lambda: get(self.url("/bench/"))[0] == 200, 120, f"the gateway with the policy {name}")
+
+    def url(self, path):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def cpu_seconds(self):
+        with open(f"/proc/{self.process.pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+    def log_lines(self):
+        with open(self.log, "rb") as f:
+            return sum(1 for _ in f)
+
+    def open_files(self):
+        return len(os.listdir(f"/proc/{self.process.pid}/fd"))
+
+    def metric(self, name, *tags):
+        query = "&".join(f"tag={t}" for t in tags)
+        try:
+            status, body = get(self.url(f"/actuator/metrics/{name}" + (f"?{query}" if query else "")))
+        except urllib.error.HTTPError:
+            return 0.0
+        for measurement in json.loads(body)["measurements"]:
+            if measurement["statistic"] in ("VALUE", "COUNT"):
+                return measurement["value"]
+        return 0.0
+
+    def memory_after_gc(self):
+        subprocess.run(["jcmd", str(self.process.pid), "GC.run"], check=True, stdout=subprocess.DEVNULL)
+        return {
+            "heapAfterGcMiB": self.metric("jvm.memory.used", "area:heap") / 2**20,
+            "nettyDirectMiB": self.metric("netty.allocator.memory.used", "memory.type:direct") / 2**20,
+            "jdkDirectMiB": self.metric("jvm.buffer.memory.used", "id:direct") / 2**20,
+        }
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(30)
+
+
+def to_ms(value):
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url, seconds, connections=CONNECTIONS, timeout=5):
+    output = subprocess.run(["taskset", "-c", LOAD_CPU, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s",
+                             f"--timeout={timeout}s", "--latency", url],
+                            check=True, capture_output=True, text=True).stdout
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.M))
+    if len(percentiles) < 2:
+        sys.exit(f"benchmark: wrk measured nothing at {url}:\n{output}")
+    return {
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50Ms": to_ms(percentiles["50"]),
+        "p99Ms": to_ms(percentiles["99"]),
+        "errors": sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output)),
+    }
+
+
+def hey(url, seconds, rate, workers=4):
+    output = subprocess.run(["taskset", "-c", LOAD_CPU, "hey", "-z", f"{seconds}s", "-c", str(workers),
+                             "-q", f"{rate / workers:.1f}", url],
+                            check=True, capture_output=True, text=True).stdout
+    percentiles = dict(re.findall(r"^\s+(50|99)% in ([\d.]+) secs$", output, re.M))
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50Ms": float(percentiles["50"]) * 1000,
+        "p99Ms": float(percentiles["99"]) * 1000,
+    }
+
+
+def summary(values):
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def run_scenario(scenario, targets, seconds):
+    name, _, target, path = scenario
+    process = targets[target]
+    before_cpu = process.cpu_seconds() if isinstance(process, Gateway) else None
+    before_lines = process.log_lines() if isinstance(process, Gateway) else None
+    result = wrk(process.url(path), seconds)
+    if before_cpu is not None:
+        result["cpuUsPerRequest"] = (process.cpu_seconds() - before_cpu) * 1e6 / result["requests"]
+        result["logLinesPerRequest"] = (process.log_lines() - before_lines) / result["requests"]
+    return result
+
+
+def waiting(gateway, seconds):
+    """Many requests waiting on an upstream that never answers (the route's response
+    timeout is 2 s): the gateway's memory, open files and pool connections meanwhile."""
+    idle = {"openFiles": gateway.open_files(),
+            "poolConnections": gateway.metric("reactor.netty.connection.provider.total.connections")}
+    sampled = {}
+
+    def sample():
+        time.sleep(seconds / 2)
+        sampled["heapUsedMiB"] = gateway.metric("jvm.memory.used", "area:heap") / 2**20
+        sampled["openFiles"] = gateway.open_files()
+        sampled["poolConnections"] = gateway.metric("reactor.netty.connection.provider.total.connections")
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    result = wrk(gateway.url("/demo/slow"), seconds, connections=WAITING_CONNECTIONS, timeout=10)
+    sampler.join()
+    return {"idle": idle, "whileWaiting": sampled, "rps": result["rps"], "p50Ms": result["p50Ms"]}
+
+
+def render(results):
+    s = results["scenarios"]
+    med = {name: s[name]["rps"]["median"] for name in s}
+    p99 = {name: s[name]["p99Ms"]["median"] for name in s}
+    memory = results["memoryAfterFailures"]
+    targets = [
+        ("Happy path, policy on vs off: throughput", f"{med['happy-on'] / med['happy-off']:.3f}x", "≥ 0.97x",
+         med["happy-on"] / med["happy-off"] >= 0.97),
+        ("Happy path, policy on vs off: p99", f"{p99['happy-on'] / p99['happy-off']:.3f}x", "≤ 1.05x",
+         p99["happy-on"] / p99["happy-off"] <= 1.05),
+        ("Refused (on) vs happy path (on): throughput", f"{med['refused-on'] / med['happy-on']:.2f}x", "≥ 1.0x",
+         med["refused-on"] / med["happy-on"] >= 1.0),
+        ("Refused, policy on vs stock: throughput", f"{med['refused-on'] / med['refused-off']:.2f}x", "≥ 2x",
+         med["refused-on"] / med["refused-off"] >= 2.0),
+        ("Log lines per failed request, policy on", f"{s['refused-on']['logLinesPerRequest']['median']:.3f}",
+         "≤ 1", s["refused-on"]["logLinesPerRequest"]["median"] <= 1),
+        (f"Heap after GC after {memory['failedRequests']:,} failed requests",
+         f"{memory['after']['heapAfterGcMiB']:.1f} MiB (baseline {memory['baseline']['heapAfterGcMiB']:.1f})",
+         "within 10 %", memory["after"]["heapAfterGcMiB"] <= memory["baseline"]["heapAfterGcMiB"] * 1.1),
+        ("Netty direct memory after those requests",
+         f"{memory['after']['nettyDirectMiB']:.1f} MiB (baseline {memory['baseline']['nettyDirectMiB']:.1f})",
+         "within 10 %", memory["after"]["nettyDirectMiB"] <= memory["baseline"]["nettyDirectMiB"] * 1.1),
+    ]
+    lines = [f"Run on {results['date']}: {results['machine']}, {results['java']}; "
+             f"{results['rounds']} interleaved rounds of {results['seconds']} s after a discarded warm-up, "
+             f"wrk with 1 thread and {CONNECTIONS} connections.", "",
+             "| Scenario | Requests/s, median (min–max) | p50 ms | p99 ms | CPU µs per request | Log lines per request |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for name, label, _, _ in SCENARIOS:
+        r = s[name]
+        cpu = f"{r['cpuUsPerRequest']['median']:.0f}" if "cpuUsPerRequest" in r else "–"
+        log = f"{r['logLinesPerRequest']['median']:.2f}" if "logLinesPerRequest" in r else "–"
+        lines.append(f"| {label} | {r['rps']['median']:,.0f} ({r['rps']['min']:,.0f}–{r['rps']['max']:,.0f}) "
+                     f"| {r['p50Ms']['median']:.2f} | {r['p99Ms']['median']:.2f} | {cpu} | {log} |")
+    lines += ["", "Latency above is wrk's, closed-loop: a slow answer delays the next request, so it hides "
+              "queueing. At a fixed rate of "
+              f"{results['fixedRate']['rate']:,.0f} requests/s (hey, 4 workers, open-loop per worker):", "",
+              "| Scenario | p50 ms | p99 ms |", "| --- | --- | --- |"]
+    for name, label, _, _ in SCENARIOS[1:]:
+        r = results["fixedRate"]["scenarios"][name]
+        lines.append(f"| {label} | {r['p50Ms']:.2f} | {r['p99Ms']:.2f} |")
+    lines += ["", f"{WAITING_CONNECTIONS} requests waiting on an upstream that never answers "
+              "(`/demo/slow`, response timeout 2 s), sampled halfway through:", "",
+              "| Gateway | Heap used MiB | Open files (idle → waiting) | Pool connections (idle → waiting) |",
+              "| --- | --- | --- | --- |"]
+    for name in ("off", "on"):
+        w = results["waiting"][name]
+        lines.append(f"| policy {name} | {w['whileWaiting']['heapUsedMiB']:.0f} | {w['idle']['openFiles']} → "
+                     f"{w['whileWaiting']['openFiles']} | {w['idle']['poolConnections']:.0f} → "
+                     f"{w['whileWaiting']['poolConnections']:.0f} |")
+    lines += ["", "| Target | Measured | Goal | Met |", "| --- | --- | --- | --- |"]
+    lines += [f"| {t} | {m} | {g} | {'yes' if ok else '**no**'} |" for t, m, g, ok in targets]
+    lines += ["", "![Throughput per scenario, median with min–max](images/performance.png)"]
+    return "\n".join(lines), all(ok for *_, ok in targets)
+
+
+def chart(results, path, workdir):
+    data = os.path.join(workdir, "chart.dat")
+    with open(data, "w") as f:
+        for name, label, _, _ in SCENARIOS[1:]:
+            r = results["scenarios"][name]["rps"]
+            two_lines = label.replace(", ", "\\n", 1)
+            f.write(f"\"{two_lines}\" {r['median']:.1f} {r['min']:.1f} {r['max']:.1f}\n")
+    nginx = results["scenarios"]["nginx"]["rps"]["median"]
+    script = f"""set terminal pngcairo size 1000,520 font "sans,11"
+set output "{path}"
+set title "Gateway throughput, requests/s on one core (median of {results['rounds']} rounds, bars min-max; nginx directly: {nginx:,.0f}/s)"
+set style data histogram
+set style histogram errorbars gap 2 lw 1
+set style fill solid 0.7 border -1
+set boxwidth 0.8
+set yrange [0:*]
+set grid ytics
+set xtics scale 0 font "sans,10"
+set key off
+plot "{data}" using 2:3:4:xtic(1) lc rgb "#3b6ea8"
+"""
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+
+
+def main():
+    jar = [j for j in glob.glob(os.path.join(ROOT, "sample-app/target/*.jar")) if not j.endswith("-plain.jar")]
+    if not jar:
+        sys.exit("benchmark: build the sample first (bench/run does)")
+    workdir = tempfile.mkdtemp(prefix="gateway-bench-")
+    nginx = Nginx(workdir)
+    gateways = {}
+    try:
+        gateways["off"] = Gateway("off", False, jar[0], nginx.url(""), workdir)
+        gateways["on"] = Gateway("on", True, jar[0], nginx.url(""), workdir)
+        targets = {"nginx": nginx, **gateways}
+        print(f"benchmark: warming up ({len(SCENARIOS)} x {SECONDS} s)", flush=True)
+        for scenario in SCENARIOS:
+            run_scenario(scenario, targets, SECONDS)
+        baseline = gateways["on"].memory_after_gc()
+        runs = {name: [] for name, *_ in SCENARIOS}
+        for round_ in range(1, ROUNDS + 1):
+            for scenario in SCENARIOS:
+                result = run_scenario(scenario, targets, SECONDS)
+                runs[scenario[0]].append(result)
+                print(f"benchmark: round {round_} {scenario[0]}: {result['rps']:,.0f}/s "
+                      f"p99 {result['p99Ms']:.2f} ms", flush=True)
+        failed = sum(r["requests"] for r in runs["refused-on"])
+        after = gateways["on"].memory_after_gc()
+        slowest = min(statistics.median(r["rps"] for r in runs[name]) for name, *_ in SCENARIOS[1:])
+        rate = max(100, round(slowest / 2, -2))
+        fixed = {name: hey(targets[target].url(path), SECONDS, rate) for name, _, target, path in SCENARIOS[1:]}
+        waits = {name: waiting(gateway, SECONDS) for name, gateway in gateways.items()}
+    finally:
+        for gateway in gateways.values():
+            gateway.stop()
+        nginx.stop()
+
+    results = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d"),
+        "machine": f"{os.cpu_count()} cores ({cpu_model()}), {platform.system()} {platform.release()}",
+        "java": subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()[0],
+        "rounds": ROUNDS, "seconds": SECONDS, "connections": CONNECTIONS, "jvmFlags": JVM_FLAGS,
+        "scenarios": {name: {key: summary([r[key] for r in rs]) for key in rs[0]} for name, rs in runs.items()},
+        "runs": runs,
+        "fixedRate": {"rate": rate, "scenarios": fixed},
+        "waiting": waits,
+        "memoryAfterFailures": {"failedRequests": failed, "baseline": baseline, "after": after},
+    }
+    with open(os.path.join(ROOT, "docs/performance.json"), "w") as f:
+        json.dump(results, f, indent=2)
+        f.write("\n")
+    chart(results, os.path.join(ROOT, "docs/images/performance.png"), workdir)
+    table, met = render(results)
+    doc = os.path.join(ROOT, "docs/performance.md")
+    with open(doc) as f:
+        text = f.read()
+    start, end = "<!-- results:start -->", "<!-- results:end -->"
+    text = text[:text.index(start) + len(start)] + "\n" + table + "\n" + text[text.index(end):]
+    with open(doc, "w") as f:
+        f.write(text)
+    print(table)
+    print("benchmark: every target met" if met else "benchmark: some targets not met (see the table)")
+
+
+def cpu_model():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.machine()
+
+
+if __name__ == "__main__":
+    main()
