@@ -194,6 +194,29 @@ def hey(url, seconds, rate, workers=4):
     }
 
 
+def jmh(workdir):
+    """The JMH microbenchmarks of the classifier and the renderers, on the gateway's core:
+    time and bytes allocated per operation."""
+    out = os.path.join(workdir, "jmh.json")
+    subprocess.run(["taskset", "-c", GATEWAY_CPU, "java", "-jar", os.path.join(ROOT, "benchmarks/target/benchmarks.jar"),
+                    "-prof", "gc", "-rf", "json", "-rff", out], check=True, stdout=subprocess.DEVNULL)
+    with open(out) as f:
+        raw = json.load(f)
+    results = []
+    for entry in raw:
+        secondary = entry.get("secondaryMetrics", {})
+        allocated = next((m["score"] for k, m in secondary.items() if k.endswith("gc.alloc.rate.norm")), None)
+        results.append({
+            "benchmark": entry["benchmark"].rsplit(".", 2)[-2] + "." + entry["benchmark"].rsplit(".", 1)[-1],
+            "params": entry.get("params", {}),
+            "score": entry["primaryMetric"]["score"],
+            "error": entry["primaryMetric"]["scoreError"],
+            "unit": entry["primaryMetric"]["scoreUnit"],
+            "bytesPerOp": allocated,
+        })
+    return results
+
+
 def summary(values):
     return {"median": statistics.median(values), "min": min(values), "max": max(values)}
 
@@ -280,6 +303,13 @@ def render(results):
         lines.append(f"| policy {name} | {w['whileWaiting']['heapUsedMiB']:.0f} | {w['idle']['openFiles']} → "
                      f"{w['whileWaiting']['openFiles']} | {w['idle']['poolConnections']:.0f} → "
                      f"{w['whileWaiting']['poolConnections']:.0f} |")
+    lines += ["", "JMH, on one core, one fork, 5 iterations of 1 s after 3 of warm-up (`-prof gc`):", "",
+              "| Benchmark | Parameters | Time per operation | Allocated per operation |", "| --- | --- | --- | --- |"]
+    for r in results["jmh"]:
+        params = ", ".join(f"{v}" for v in r["params"].values()) or "–"
+        allocated = f"{r['bytesPerOp']:,.0f} B" if r["bytesPerOp"] is not None else "–"
+        lines.append(f"| `{r['benchmark']}` | {params} | {r['score']:,.2f} ± {r['error']:,.2f} {r['unit']} "
+                     f"| {allocated} |")
     lines += ["", "| Target | Measured | Goal | Met |", "| --- | --- | --- | --- |"]
     lines += [f"| {t} | {m} | {g} | {'yes' if ok else '**no**'} |" for t, m, g, ok in targets]
     lines += ["", "![Throughput per scenario, median with min–max](images/performance.png)"]
@@ -321,6 +351,8 @@ def main():
         gateways["off"] = Gateway("off", False, jar[0], nginx.url(""), workdir)
         gateways["on"] = Gateway("on", True, jar[0], nginx.url(""), workdir)
         targets = {"nginx": nginx, **gateways}
+        print("benchmark: JMH", flush=True)
+        micro = jmh(workdir)
         print(f"benchmark: warming up ({len(SCENARIOS)} x {SECONDS} s)", flush=True)
         for scenario in SCENARIOS:
             run_scenario(scenario, targets, SECONDS)
@@ -353,6 +385,7 @@ def main():
         "fixedRate": {"rate": rate, "scenarios": fixed},
         "waiting": waits,
         "memoryAfterFailures": {"failedRequests": failed, "baseline": baseline, "after": after},
+        "jmh": micro,
     }
     with open(os.path.join(ROOT, "docs/performance.json"), "w") as f:
         json.dump(results, f, indent=2)

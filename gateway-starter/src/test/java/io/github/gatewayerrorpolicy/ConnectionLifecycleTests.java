@@ -48,8 +48,8 @@ import static org.awaitility.Awaitility.await;
  * Upstream connections that end at awkward moments, and a client that goes away: each
  * case is followed by a healthy request over the same client.
  */
-@SpringBootTest(classes = TestGateway.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = "spring.application.name=test-gateway")
+@SpringBootTest(classes = TestGateway.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
+		"spring.application.name=test-gateway", "spring.cloud.gateway.server.webflux.httpclient.pool.metrics=true" })
 class ConnectionLifecycleTests {
 
 	static final ScriptedUpstream OK = ScriptedUpstream.start(ScriptedUpstream.answering(ScriptedUpstream.ok("hello")));
@@ -61,13 +61,31 @@ class ConnectionLifecycleTests {
 
 	/**
 	 * Answers one request per connection and then closes the idle connection, as an
-	 * upstream with a short keep-alive timeout does.
+	 * upstream with a short keep-alive timeout does, and waits for the gateway to close
+	 * its side too.
 	 */
 	static final ScriptedUpstream IDLE_CLOSING = ScriptedUpstream.start((connection) -> {
 		if (connection.readRequest() != null) {
 			int request = IDLE_CLOSING_REQUESTS.incrementAndGet();
 			connection.write(ScriptedUpstream.ok("fresh " + request));
+			connection.closeOutput();
+			connection.awaitClosedByPeer();
 		}
+	});
+
+	static final AtomicInteger STALE_ANSWERED = new AtomicInteger();
+
+	/**
+	 * Answers the first request of each connection and closes the connection when the
+	 * second arrives, without reading or answering it: a keep-alive timeout that strikes
+	 * just as the gateway reuses the connection.
+	 */
+	static final ScriptedUpstream CLOSING_ON_REUSE = ScriptedUpstream.start((connection) -> {
+		if (connection.readRequest() != null) {
+			STALE_ANSWERED.incrementAndGet();
+			connection.write(ScriptedUpstream.ok("answered " + STALE_ANSWERED.get()));
+		}
+		connection.readHead();
 	});
 
 	static final AtomicInteger SWALLOWED = new AtomicInteger();
@@ -122,6 +140,7 @@ class ConnectionLifecycleTests {
 		TestGateway.route(registry, 4, "body-cut", BODY_CUT.url(), Map.of());
 		TestGateway.route(registry, 5, "early-413", EARLY_413.url(), Map.of());
 		TestGateway.route(registry, 6, "streaming", STREAMING.url(), Map.of());
+		TestGateway.route(registry, 7, "closing-on-reuse", CLOSING_ON_REUSE.url(), Map.of());
 	}
 
 	@Test
@@ -140,11 +159,30 @@ class ConnectionLifecycleTests {
 		for (int i = 1; i <= 10; i++) {
 			HttpResponse<String> get = this.gateway.get("/idle-closing/" + i, null);
 			assertThat(get.statusCode()).as("GET %d", i).isEqualTo(200);
+			awaitClosedConnectionLeftThePool(IDLE_CLOSING);
 			HttpResponse<String> post = this.gateway.send("POST", "/idle-closing/" + i,
 					BodyPublishers.ofString("order " + i));
 			assertThat(post.statusCode()).as("POST %d", i).isEqualTo(200);
+			awaitClosedConnectionLeftThePool(IDLE_CLOSING);
 		}
 		assertThat(IDLE_CLOSING_REQUESTS).as("each request reached the upstream once").hasValue(20);
+		assertFollowUpSucceeds();
+	}
+
+	@Test
+	void safeRequestLostOnAReusedConnectionIsSentOnceMore() throws Exception {
+		int connections = CLOSING_ON_REUSE.connections();
+		assertThat(this.gateway.get("/closing-on-reuse/1", null).statusCode()).isEqualTo(200);
+		HttpResponse<String> get = this.gateway.get("/closing-on-reuse/2", null);
+		assertThat(get.statusCode()).as("sent again on a new connection").isEqualTo(200);
+		assertThat(CLOSING_ON_REUSE.connections()).isEqualTo(connections + 2);
+		HttpResponse<String> post = this.gateway.send("POST", "/closing-on-reuse/3", BodyPublishers.ofString("pay 10"),
+				"Accept", "application/problem+json");
+		assertThat(post.statusCode()).as("a POST is never sent twice").isEqualTo(502);
+		assertThat(post.headers().allValues("Proxy-Status"))
+			.containsExactly("test-gateway; error=connection_terminated");
+		assertThat(CLOSING_ON_REUSE.connections()).isEqualTo(connections + 2);
+		assertNothingLeaks(post);
 		assertFollowUpSucceeds();
 	}
 
@@ -203,9 +241,17 @@ class ConnectionLifecycleTests {
 		assertFollowUpSucceeds();
 	}
 
+	/**
+	 * Wait until the gateway has closed every connection the upstream closed: the
+	 * connection was closed while idle, not as a request went out.
+	 */
+	private static void awaitClosedConnectionLeftThePool(ScriptedUpstream upstream) {
+		await().atMost(Duration.ofSeconds(10)).until(() -> upstream.closedByGateway() == upstream.connections());
+	}
+
 	private static void assertNothingLeaks(HttpResponse<String> response) {
 		ErrorPathAssertions.assertNothingLeaks(response, OK.port(), UNTRUSTED.port(), IDLE_CLOSING.port(),
-				SWALLOWING.port(), BODY_CUT.port(), EARLY_413.port(), STREAMING.port());
+				SWALLOWING.port(), BODY_CUT.port(), EARLY_413.port(), STREAMING.port(), CLOSING_ON_REUSE.port());
 	}
 
 	private void assertFollowUpSucceeds() throws IOException, InterruptedException {

@@ -170,8 +170,8 @@ public final class GatewayErrorPolicyAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	UpstreamFailureFilter upstreamFailureFilter(ErrorPolicyResolver policies, ErrorResponseWriter writer,
-			UpstreamFailureEvents events) {
-		return new UpstreamFailureFilter(policies, writer, events);
+			UpstreamFailureEvents events, UpstreamFailureClassifier classifier) {
+		return new UpstreamFailureFilter(policies, writer, events, classifier);
 	}
 
 	@Bean

@@ -27,7 +27,8 @@ import org.springframework.cloud.gateway.config.HttpClientCustomizer;
  * HTTP client, between the socket (or TLS) and Netty's codec, so that upstream responses
  * that are not valid HTTP fail with an {@link InvalidUpstreamResponseException} and no
  * connection whose framing is in doubt goes back to the pool. HTTP/2 connections are left
- * to Netty's own HTTP/2 checks.
+ * to Netty's own HTTP/2 checks. It also marks, for {@link ConnectionReuse}, whether each
+ * request goes out on a connection used before.
  */
 public class UpstreamResponseValidation implements HttpClientCustomizer {
 
@@ -43,7 +44,7 @@ public class UpstreamResponseValidation implements HttpClientCustomizer {
 			if (pipeline.get(NettyPipeline.HttpCodec) != null && pipeline.get(HANDLER_NAME) == null) {
 				pipeline.addBefore(NettyPipeline.HttpCodec, HANDLER_NAME, new ResponseFramingValidator());
 			}
-		});
+		}).doOnRequest(ConnectionReuse::onRequest);
 	}
 
 }

@@ -18,10 +18,14 @@ package io.github.gatewayerrorpolicy.filter;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.github.gatewayerrorpolicy.classify.ErrorType;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailure;
+import io.github.gatewayerrorpolicy.classify.UpstreamFailureClassifier;
 import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
+import io.github.gatewayerrorpolicy.client.ConnectionReuse;
 import io.github.gatewayerrorpolicy.observe.Outcome;
 import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvent;
 import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvents;
@@ -41,7 +45,9 @@ import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.server.ServerWebExchange;
 
@@ -50,7 +56,10 @@ import org.springframework.web.server.ServerWebExchange;
  * upstream call raises while the response head is awaited, for
  * {@link io.github.gatewayerrorpolicy.web.UpstreamErrorWebExceptionHandler}; the error
  * itself travels on unchanged, so retry and circuit-breaker filters still see what the
- * HTTP client raised.
+ * HTTP client raised. A safe request without a body (GET, HEAD, OPTIONS) that went out on
+ * a pooled connection which the upstream closed before answering is sent once more, on
+ * another connection: the upstream most likely closed it at its keep-alive timeout, as
+ * the request was written.
  * <p>
  * When the upstream answers with a 5xx status, the response is passed through with a
  * {@code Proxy-Status} member carrying {@code received-status} appended, unless the
@@ -72,17 +81,22 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 
 	static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
 
+	private static final Set<HttpMethod> SAFE_METHODS = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
+
 	private final ErrorPolicyResolver policies;
 
 	private final ErrorResponseWriter writer;
 
 	private final UpstreamFailureEvents events;
 
-	public UpstreamFailureFilter(ErrorPolicyResolver policies, ErrorResponseWriter writer,
-			UpstreamFailureEvents events) {
+	private final UpstreamFailureClassifier classifier;
+
+	public UpstreamFailureFilter(ErrorPolicyResolver policies, ErrorResponseWriter writer, UpstreamFailureEvents events,
+			UpstreamFailureClassifier classifier) {
 		this.policies = policies;
 		this.writer = writer;
 		this.events = events;
+		this.classifier = classifier;
 	}
 
 	@Override
@@ -90,9 +104,33 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 		if (!isRoutedOverHttp(exchange)) {
 			return chain.filter(exchange);
 		}
+		return route(exchange, chain, true).then(Mono.defer(() -> onResponseHead(exchange)));
+	}
+
+	/**
+	 * Route the request. A safe request without a body that was lost on a pooled
+	 * connection the upstream had just closed is sent once more, on another connection.
+	 */
+	private Mono<Void> route(ServerWebExchange exchange, GatewayFilterChain chain, boolean mayRetry) {
+		ConnectionReuse reuse = new ConnectionReuse();
 		return chain.filter(exchange)
-			.doOnError((error) -> recordIfRaisedByUpstreamCall(exchange, error))
-			.then(Mono.defer(() -> onResponseHead(exchange)));
+			.contextWrite(reuse.context())
+			.onErrorResume((error) -> mayRetry && reuse.reused() && isLostOnStaleConnection(exchange, error),
+					(error) -> {
+						ServerWebExchangeUtils.reset(exchange);
+						return route(exchange, chain, false);
+					})
+			.doOnError((error) -> recordIfRaisedByUpstreamCall(exchange, error));
+	}
+
+	private boolean isLostOnStaleConnection(ServerWebExchange exchange, Throwable error) {
+		ServerHttpRequest request = exchange.getRequest();
+		HttpHeaders headers = request.getHeaders();
+		return SAFE_METHODS.contains(request.getMethod()) && !headers.containsHeader(HttpHeaders.TRANSFER_ENCODING)
+				&& headers.getContentLength() <= 0 && !exchange.getResponse().isCommitted()
+				&& exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_ATTR) == null
+				&& this.classifier.classify(
+						new UpstreamFailure(error, UpstreamPhase.BEFORE_RESPONSE)) == ErrorType.CONNECTION_TERMINATED;
 	}
 
 	/**

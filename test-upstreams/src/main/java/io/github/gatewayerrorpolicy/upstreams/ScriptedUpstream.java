@@ -351,6 +351,15 @@ public final class ScriptedUpstream implements AutoCloseable {
 		}
 
 		/**
+		 * Close this side of the connection (send FIN), as an upstream does at its
+		 * keep-alive timeout, and keep reading.
+		 * @throws IOException if closing fails
+		 */
+		public void closeOutput() throws IOException {
+			this.socket.shutdownOutput();
+		}
+
+		/**
 		 * Wait, at most for the socket's timeout, until the gateway closes the
 		 * connection, discarding anything it sends; count it if it does.
 		 * @throws IOException if reading fails
