@@ -54,9 +54,9 @@ import org.springframework.mock.web.server.MockServerWebExchange;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
+@Warmup(iterations = 5, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(1)
+@Fork(value = 1, jvmArgs = { "-Xms1g", "-Xmx1g" })
 public class ErrorResponseBenchmark {
 
 	@Param({ "application/problem+json", "text/html", "text/plain" })

@@ -18,7 +18,6 @@ package io.github.gatewayerrorpolicy.client;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
@@ -55,10 +54,6 @@ public class ResponseFramingValidator extends ChannelDuplexHandler {
 	private static final int MAX_NAME = 32;
 
 	private static final int MAX_FRAMING_VALUE = 256;
-
-	private static final Pattern STATUS_LINE = Pattern.compile("HTTP/1\\.[01] [1-5][0-9][0-9]( .*)?", Pattern.DOTALL);
-
-	private static final Pattern CONTENT_LENGTH = Pattern.compile("[0-9]{1,18}");
 
 	private static final boolean[] TCHAR = new boolean[128];
 
@@ -284,11 +279,10 @@ public class ResponseFramingValidator extends ChannelDuplexHandler {
 	private String endOfHeadLine() {
 		if (!this.statusLineSeen) {
 			this.statusLineSeen = true;
-			String status = this.line.text();
-			if (!STATUS_LINE.matcher(status).matches()) {
+			this.statusCode = this.line.statusCode();
+			if (this.statusCode < 0) {
 				return "invalid status line";
 			}
-			this.statusCode = Integer.parseInt(status.substring(9, 12));
 			this.line.reset();
 			return null;
 		}
@@ -302,7 +296,7 @@ public class ResponseFramingValidator extends ChannelDuplexHandler {
 			String value = this.line.text().trim();
 			if (this.line.isContentLength) {
 				this.contentLengths++;
-				if (!CONTENT_LENGTH.matcher(value).matches()) {
+				if (!isContentLength(value)) {
 					return "invalid Content-Length";
 				}
 				this.contentLength = Long.parseLong(value);
@@ -314,6 +308,19 @@ public class ResponseFramingValidator extends ChannelDuplexHandler {
 		}
 		this.line.reset();
 		return null;
+	}
+
+	private static boolean isContentLength(String value) {
+		int length = value.length();
+		if (length == 0 || length > 18) {
+			return false;
+		}
+		for (int i = 0; i < length; i++) {
+			if (value.charAt(i) < '0' || value.charAt(i) > '9') {
+				return false;
+			}
+		}
+		return true;
 	}
 
 	private String endOfHead() {
@@ -500,6 +507,21 @@ public class ResponseFramingValidator extends ChannelDuplexHandler {
 				this.value = larger;
 			}
 			this.value[this.valueLength++] = b;
+		}
+
+		/**
+		 * The status code of a status line, {@code HTTP/1.x nnn[ reason]}, or -1 if the
+		 * line is not one.
+		 */
+		int statusCode() {
+			byte[] v = this.value;
+			int n = this.valueLength;
+			if (n < 12 || v[0] != 'H' || v[1] != 'T' || v[2] != 'T' || v[3] != 'P' || v[4] != '/' || v[5] != '1'
+					|| v[6] != '.' || (v[7] != '0' && v[7] != '1') || v[8] != ' ' || v[9] < '1' || v[9] > '5'
+					|| v[10] < '0' || v[10] > '9' || v[11] < '0' || v[11] > '9' || (n > 12 && v[12] != ' ')) {
+				return -1;
+			}
+			return (v[9] - '0') * 100 + (v[10] - '0') * 10 + (v[11] - '0');
 		}
 
 		String text() {

@@ -17,7 +17,6 @@
 package io.github.gatewayerrorpolicy.filter;
 
 import java.util.List;
-import java.util.regex.Pattern;
 
 import io.netty.handler.codec.http.HttpVersion;
 import org.jspecify.annotations.Nullable;
@@ -50,8 +49,13 @@ public class ClientRequestFilter implements WebFilter, Ordered {
 	 */
 	public static final int ORDER = Ordered.HIGHEST_PRECEDENCE;
 
-	private static final Pattern HOST = Pattern
-		.compile("(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9._~%!$&'()*+,;=-]+)(:[0-9]{0,5})?");
+	private static final boolean[] REG_NAME = new boolean[128];
+
+	static {
+		for (char c : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~%!$&'()*+;=-".toCharArray()) {
+			REG_NAME[c] = true;
+		}
+	}
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
@@ -61,15 +65,59 @@ public class ClientRequestFilter implements WebFilter, Ordered {
 					"Only HTTP/1.x and HTTP/2 are supported"));
 		}
 		if (version != null && version.majorVersion() == 1) {
-			List<String> hosts = exchange.getRequest().getHeaders().getValuesAsList(HttpHeaders.HOST);
+			List<String> hosts = exchange.getRequest().getHeaders().getOrEmpty(HttpHeaders.HOST);
 			boolean required = version.minorVersion() >= 1;
 			if (hosts.size() > 1 || (required && hosts.isEmpty())
-					|| (hosts.size() == 1 && !HOST.matcher(hosts.get(0)).matches())) {
+					|| (hosts.size() == 1 && !isValidHost(hosts.get(0)))) {
 				return Mono.error(new ResponseStatusException(HttpStatus.BAD_REQUEST,
 						"An HTTP/1.1 request needs exactly one valid Host header"));
 			}
 		}
 		return chain.filter(exchange);
+	}
+
+	/**
+	 * Whether a {@code Host} value is a host, a registered name or an IP literal, with an
+	 * optional port (RFC 9110, section 7.2). A comma, which would make it a list, is not
+	 * allowed.
+	 */
+	static boolean isValidHost(String host) {
+		int length = host.length();
+		int index = 0;
+		if (length > 0 && host.charAt(0) == '[') {
+			index = 1;
+			while (index < length && isIpLiteralChar(host.charAt(index))) {
+				index++;
+			}
+			if (index == 1 || index == length || host.charAt(index) != ']') {
+				return false;
+			}
+			index++;
+		}
+		else {
+			while (index < length && host.charAt(index) < 128 && REG_NAME[host.charAt(index)]) {
+				index++;
+			}
+			if (index == 0) {
+				return false;
+			}
+		}
+		if (index == length) {
+			return true;
+		}
+		if (host.charAt(index) != ':' || length - index - 1 > 5) {
+			return false;
+		}
+		for (index++; index < length; index++) {
+			if (host.charAt(index) < '0' || host.charAt(index) > '9') {
+				return false;
+			}
+		}
+		return true;
+	}
+
+	private static boolean isIpLiteralChar(char c) {
+		return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
 	}
 
 	private static @Nullable HttpVersion version(ServerHttpRequest request) {
