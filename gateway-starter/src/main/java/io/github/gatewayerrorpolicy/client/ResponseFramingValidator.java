@@ -23,6 +23,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.util.ByteProcessor;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Checks, byte by byte, that every upstream response on an HTTP/1.1 connection is framed
@@ -100,6 +102,18 @@ public class ResponseFramingValidator extends ChannelDuplexHandler {
 
 	private int crlfExpected;
 
+	private @Nullable String lineViolation;
+
+	/**
+	 * Takes bytes while a line is being read, the status line, a header, a chunk size or
+	 * a trailer; stops after a violation or after the byte that ends the lines.
+	 */
+	private final ByteProcessor lineBytes = (b) -> {
+		this.lineViolation = onLineByte(b);
+		return this.lineViolation == null
+				&& (this.state == State.HEAD || this.state == State.TRAILERS || this.state == State.CHUNK_SIZE);
+	};
+
 	@Override
 	public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
 		if (this.state == State.IDLE && msg instanceof ByteBuf request && request.isReadable()) {
@@ -148,7 +162,12 @@ public class ResponseFramingValidator extends ChannelDuplexHandler {
 						startChunkSize();
 					}
 				}
-				default -> violation = onLineByte(in.getByte(index++));
+				default -> {
+					// a run of line bytes, scanned without a bounds check per byte
+					int stopped = in.forEachByte(index, end - index, this.lineBytes);
+					index = (stopped == -1) ? end : stopped + 1;
+					violation = this.lineViolation;
+				}
 			}
 		}
 		if (violation != null) {
