@@ -16,18 +16,14 @@
 
 package io.github.gatewayerrorpolicy;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.Socket;
-import java.net.SocketException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
+import io.github.gatewayerrorpolicy.test.GatewayClient;
 import io.github.gatewayerrorpolicy.test.TestGateway;
 import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream.Script;
 import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
@@ -43,7 +39,6 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -152,32 +147,15 @@ class CommittedResponseFailureTests {
 	 * read until the gateway ends the connection; fail if it keeps it open.
 	 */
 	private String exchangeUntilAborted(String path) throws IOException {
-		ByteArrayOutputStream received = new ByteArrayOutputStream();
-		try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), this.port)) {
-			socket.setSoTimeout((int) Duration.ofSeconds(10).toMillis());
-			socket.getOutputStream()
-				.write(("GET " + path + " HTTP/1.1\r\nHost: gateway\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-			InputStream in = socket.getInputStream();
-			byte[] buffer = new byte[4096];
-			boolean released = false;
-			try {
-				for (int read = in.read(buffer); read != -1; read = in.read(buffer)) {
-					received.write(buffer, 0, read);
-					if (!released && received.toString(StandardCharsets.ISO_8859_1).contains(FIRST_PART)) {
-						FAIL_NOW.release();
-						released = true;
-					}
+		AtomicBoolean released = new AtomicBoolean();
+		String received = new GatewayClient(this.port)
+			.exchangeUntilClosed("GET " + path + " HTTP/1.1\r\nHost: gateway\r\n\r\n", (soFar) -> {
+				if (soFar.contains(FIRST_PART) && released.compareAndSet(false, true)) {
+					FAIL_NOW.release();
 				}
-			}
-			catch (java.net.SocketTimeoutException ex) {
-				fail("The gateway kept the connection open after the upstream failed: " + received);
-			}
-			catch (SocketException ex) {
-				// reset: aborted as well
-			}
-			assertThat(released).as("first part received").isTrue();
-		}
-		return received.toString(StandardCharsets.ISO_8859_1);
+			});
+		assertThat(released).as("first part received").isTrue();
+		return received;
 	}
 
 	private static String body(String response) {
@@ -185,14 +163,10 @@ class CommittedResponseFailureTests {
 	}
 
 	private void assertFollowUpSucceeds() throws IOException {
-		try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), this.port)) {
-			socket.setSoTimeout((int) Duration.ofSeconds(10).toMillis());
-			socket.getOutputStream()
-				.write("GET /ok/a HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n\r\n"
-					.getBytes(StandardCharsets.US_ASCII));
-			String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
-			assertThat(response).startsWith("HTTP/1.1 200 OK").endsWith("\r\n\r\nhello");
-		}
+		String response = new GatewayClient(this.port)
+			.exchangeUntilClosed("GET /ok/a HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n\r\n", (soFar) -> {
+			});
+		assertThat(response).startsWith("HTTP/1.1 200 OK").endsWith("\r\n\r\nhello");
 	}
 
 }

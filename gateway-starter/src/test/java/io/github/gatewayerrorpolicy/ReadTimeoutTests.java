@@ -16,15 +16,8 @@
 
 package io.github.gatewayerrorpolicy;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.Socket;
-import java.net.SocketException;
-import java.net.SocketTimeoutException;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 
@@ -45,7 +38,6 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -110,35 +102,14 @@ class ReadTimeoutTests {
 
 	@Test
 	void stallInTheMiddleOfTheBodyAbortsTheTransfer(CapturedOutput output) throws Exception {
-		String received = exchangeUntilClosed("/trickle-stall/a");
+		String received = this.gateway.exchangeUntilClosed("GET /trickle-stall/a HTTP/1.1\r\nHost: gateway\r\n\r\n",
+				(soFar) -> {
+				});
 		assertThat(received).startsWith("HTTP/1.1 200 OK\r\n").containsIgnoringCase("content-length: 100\r\n");
 		assertThat(received.substring(received.indexOf("\r\n\r\n") + 4)).isEqualTo("first part");
 		assertThat(output).containsPattern(" WARN .* Upstream failure: route=trickle-stall "
 				+ "error=connection_read_timeout status=200 outcome=aborted request=[0-9a-f]+-[0-9]+ trace=");
 		assertFollowUpSucceeds();
-	}
-
-	private String exchangeUntilClosed(String path) throws IOException {
-		ByteArrayOutputStream received = new ByteArrayOutputStream();
-		try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), this.port)) {
-			socket.setSoTimeout(10_000);
-			socket.getOutputStream()
-				.write(("GET " + path + " HTTP/1.1\r\nHost: gateway\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-			InputStream in = socket.getInputStream();
-			byte[] buffer = new byte[4096];
-			try {
-				for (int read = in.read(buffer); read != -1; read = in.read(buffer)) {
-					received.write(buffer, 0, read);
-				}
-			}
-			catch (SocketTimeoutException ex) {
-				fail("The gateway kept the connection open after the upstream stalled: " + received);
-			}
-			catch (SocketException ex) {
-				// reset: aborted as well
-			}
-		}
-		return received.toString(StandardCharsets.ISO_8859_1);
 	}
 
 	private void assertFollowUpSucceeds() throws IOException, InterruptedException {

@@ -16,16 +16,26 @@
 
 package io.github.gatewayerrorpolicy.test;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.function.Consumer;
 
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
+
+import static org.assertj.core.api.Assertions.fail;
 
 /**
  * A real HTTP/1.1 client of the gateway under test, on loopback. Its connections are
@@ -102,6 +112,37 @@ public final class GatewayClient {
 			request.header(headers[i], headers[i + 1]);
 		}
 		return this.client.send(request.build(), BodyHandlers.ofString());
+	}
+
+	/**
+	 * Write raw bytes to the gateway on a new connection and read until the gateway ends
+	 * it, by a close or a reset. Fails if the gateway keeps the connection open.
+	 * @param request the bytes of the request, ISO-8859-1
+	 * @param onReceived told of everything received so far, after each read
+	 * @return everything received, ISO-8859-1
+	 * @throws IOException if the connection cannot be made
+	 */
+	public String exchangeUntilClosed(String request, Consumer<String> onReceived) throws IOException {
+		ByteArrayOutputStream received = new ByteArrayOutputStream();
+		try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), this.port)) {
+			socket.setSoTimeout((int) TIMEOUT.toMillis());
+			socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+			InputStream in = socket.getInputStream();
+			byte[] buffer = new byte[4096];
+			try {
+				for (int read = in.read(buffer); read != -1; read = in.read(buffer)) {
+					received.write(buffer, 0, read);
+					onReceived.accept(received.toString(StandardCharsets.ISO_8859_1));
+				}
+			}
+			catch (SocketTimeoutException ex) {
+				fail("The gateway kept the connection open: " + received.toString(StandardCharsets.ISO_8859_1));
+			}
+			catch (SocketException ex) {
+				// reset: ended as well
+			}
+		}
+		return received.toString(StandardCharsets.ISO_8859_1);
 	}
 
 }
