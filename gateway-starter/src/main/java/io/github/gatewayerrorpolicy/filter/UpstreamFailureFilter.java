@@ -112,22 +112,26 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 	 * connection the upstream had just closed is sent once more, on another connection.
 	 */
 	private Mono<Void> route(ServerWebExchange exchange, GatewayFilterChain chain, boolean mayRetry) {
-		ConnectionReuse reuse = new ConnectionReuse();
-		return chain.filter(exchange)
-			.contextWrite(reuse.context())
-			.onErrorResume((error) -> mayRetry && reuse.reused() && isLostOnStaleConnection(exchange, error),
-					(error) -> {
-						ServerWebExchangeUtils.reset(exchange);
-						return route(exchange, chain, false);
-					})
-			.doOnError((error) -> recordIfRaisedByUpstreamCall(exchange, error));
+		Mono<Void> routing = chain.filter(exchange);
+		if (mayRetry && isReplayable(exchange.getRequest())) {
+			ConnectionReuse reuse = new ConnectionReuse();
+			routing = routing.contextWrite(reuse.context())
+				.onErrorResume((error) -> reuse.reused() && isLostBeforeAnswer(exchange, error), (error) -> {
+					ServerWebExchangeUtils.reset(exchange);
+					return route(exchange, chain, false);
+				});
+		}
+		return routing.doOnError((error) -> recordIfRaisedByUpstreamCall(exchange, error));
 	}
 
-	private boolean isLostOnStaleConnection(ServerWebExchange exchange, Throwable error) {
-		ServerHttpRequest request = exchange.getRequest();
+	private static boolean isReplayable(ServerHttpRequest request) {
 		HttpHeaders headers = request.getHeaders();
 		return SAFE_METHODS.contains(request.getMethod()) && !headers.containsHeader(HttpHeaders.TRANSFER_ENCODING)
-				&& headers.getContentLength() <= 0 && !exchange.getResponse().isCommitted()
+				&& headers.getContentLength() <= 0;
+	}
+
+	private boolean isLostBeforeAnswer(ServerWebExchange exchange, Throwable error) {
+		return !exchange.getResponse().isCommitted()
 				&& exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_ATTR) == null
 				&& this.classifier.classify(
 						new UpstreamFailure(error, UpstreamPhase.BEFORE_RESPONSE)) == ErrorType.CONNECTION_TERMINATED;
