@@ -118,6 +118,18 @@ public final class GatewayClient {
 	 * Write raw bytes to the gateway on a new connection and read until the gateway ends
 	 * it, by a close or a reset. Fails if the gateway keeps the connection open.
 	 * @param request the bytes of the request, ISO-8859-1
+	 * @return everything received, ISO-8859-1
+	 * @throws IOException if the connection cannot be made
+	 */
+	public String exchangeUntilClosed(String request) throws IOException {
+		return exchangeUntilClosed(request, (received) -> {
+		});
+	}
+
+	/**
+	 * Write raw bytes to the gateway on a new connection and read until the gateway ends
+	 * it, by a close or a reset. Fails if the gateway keeps the connection open.
+	 * @param request the bytes of the request, ISO-8859-1
 	 * @param onReceived told of everything received so far, after each read
 	 * @return everything received, ISO-8859-1
 	 * @throws IOException if the connection cannot be made

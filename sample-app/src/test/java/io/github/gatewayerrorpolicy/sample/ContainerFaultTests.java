@@ -20,7 +20,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.URI;
@@ -36,6 +35,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 import com.github.dockerjava.api.DockerClient;
+import io.github.gatewayerrorpolicy.upstreams.ReservedPort;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -65,7 +65,7 @@ class ContainerFaultTests {
 
 	static final Path BUSYBOX = RequiredTools.path("BUSYBOX", "/bin/busybox");
 
-	static final int UPSTREAM_PORT = freePort();
+	static final int UPSTREAM_PORT = ReservedPort.unused();
 
 	static final String STREAM_FIRST_PART = "first part";
 
@@ -201,15 +201,6 @@ class ContainerFaultTests {
 
 	private static DockerClient docker() {
 		return upstream.getDockerClient();
-	}
-
-	private static int freePort() {
-		try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-			return socket.getLocalPort();
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException(ex);
-		}
 	}
 
 	/**

@@ -17,7 +17,6 @@
 package io.github.gatewayerrorpolicy.sample;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -38,6 +37,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.github.gatewayerrorpolicy.upstreams.ReservedPort;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.yaml.snakeyaml.Yaml;
@@ -100,7 +100,7 @@ class PrometheusAlertsTests {
 	@Test
 	void everyAlertAndDashboardQueryReturnsData(@TempDir Path work) throws Exception {
 		RequiredTools.require("prometheus", PROMETHEUS);
-		int prometheusPort = freePort();
+		int prometheusPort = ReservedPort.unused();
 		Path config = work.resolve("prometheus.yml");
 		Files.writeString(config, """
 				global:
@@ -228,12 +228,6 @@ class PrometheusAlertsTests {
 
 	private static String encode(String value) {
 		return URLEncoder.encode(value, StandardCharsets.UTF_8);
-	}
-
-	private static int freePort() throws IOException {
-		try (ServerSocket socket = new ServerSocket(0)) {
-			return socket.getLocalPort();
-		}
 	}
 
 }

@@ -43,6 +43,20 @@ public final class ReservedPort implements AutoCloseable {
 		}
 	}
 
+	/**
+	 * Return a loopback port that nothing uses now, for a server that a test starts
+	 * itself, such as a container or another program.
+	 * @return the port
+	 */
+	public static int unused() {
+		try (ReservedPort reserved = reserve()) {
+			return reserved.port();
+		}
+		catch (IOException ex) {
+			throw new UncheckedIOException(ex);
+		}
+	}
+
 	public int port() {
 		return this.socket.getLocalPort();
 	}
