@@ -53,13 +53,16 @@ public final class GatewayErrorPolicyHttpClientAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean({ HttpClient.class, HttpClientFactory.class })
-	BoundedPendingHttpClientFactory gatewayHttpClientFactory(HttpClientProperties properties,
-			ServerProperties serverProperties, List<HttpClientCustomizer> customizers,
-			HttpClientSslConfigurer sslConfigurer, GatewayErrorPolicyProperties policy) {
+	HttpClientFactory gatewayHttpClientFactory(HttpClientProperties properties, ServerProperties serverProperties,
+			List<HttpClientCustomizer> customizers, HttpClientSslConfigurer sslConfigurer,
+			GatewayErrorPolicyProperties policy) {
 		ErrorPolicyFactory.validateGlobal(policy);
 		Integer maxPending = policy.getPool().getMaxPending();
-		return new BoundedPendingHttpClientFactory(properties, serverProperties, sslConfigurer, customizers,
-				(maxPending != null) ? maxPending : 0);
+		// an empty value binds to null: no limit on the count, as Spring Cloud Gateway
+		// has it
+		return (maxPending != null) ? new BoundedPendingHttpClientFactory(properties, serverProperties, sslConfigurer,
+				customizers, maxPending)
+				: new HttpClientFactory(properties, serverProperties, sslConfigurer, customizers);
 	}
 
 }
