@@ -64,6 +64,8 @@ class MalformedResponseTests {
 		INVALID.put("nul", "HTTP/1.1 200 OK\r\nX-A: b\u0000c\r\n" + OK);
 		INVALID.put("obs-fold", "HTTP/1.1 200 OK\r\nX-A: b\r\n c\r\n" + OK);
 		INVALID.put("no-colon", "HTTP/1.1 200 OK\r\nX-A b\r\n" + OK);
+		INVALID.put("space-in-name", "HTTP/1.1 200 OK\r\nX A: b\r\n" + OK);
+		INVALID.put("empty-name", "HTTP/1.1 200 OK\r\n: b\r\n" + OK);
 		INVALID.put("lf-only", "HTTP/1.1 200 OK\nContent-Length: 2\n\nok");
 		INVALID.put("invalid-length", "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\nok");
 		INVALID.put("negative-length", "HTTP/1.1 200 OK\r\nContent-Length: -2\r\n\r\nok");
@@ -74,6 +76,11 @@ class MalformedResponseTests {
 		INVALID.put("length-and-chunked",
 				"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n" + "2\r\nok\r\n0\r\n\r\n");
 		INVALID.put("bad-chunk-size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nok\r\n0\r\n\r\n");
+		INVALID.put("chunk-size-and-more",
+				"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2 3\r\nok\r\n0\r\n\r\n");
+		INVALID.put("chunk-without-crlf", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nokX\r\n0\r\n\r\n");
+		INVALID.put("folded-trailer",
+				"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-T: a\r\n b\r\n\r\n");
 		INVALID.put("status-600", "HTTP/1.1 600 Odd\r\n" + OK);
 		INVALID.put("http-2-status-line", "HTTP/2 200 OK\r\n" + OK);
 		OVER_FRAMED.put("bytes-after-body", "HTTP/1.1 200 OK\r\n" + OK + "EXTRA");

@@ -1,0 +1,130 @@
+/*
+ * Copyright 2026 the original author or authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+package io.github.gatewayerrorpolicy;
+
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.github.gatewayerrorpolicy.test.GatewayClient;
+import io.github.gatewayerrorpolicy.test.TestGateway;
+import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Metrics;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A connection whose response was followed by bytes beyond it is closed before the
+ * response is passed on, so it is never handed to a request waiting for the pool, not
+ * even on the same event loop in the same moment.
+ */
+@SpringBootTest(classes = TestGateway.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+		properties = { "spring.application.name=test-gateway",
+				"spring.cloud.gateway.server.webflux.httpclient.pool.type=fixed",
+				"spring.cloud.gateway.server.webflux.httpclient.pool.max-connections=1",
+				"spring.cloud.gateway.server.webflux.httpclient.pool.acquire-timeout=10000",
+				"spring.cloud.gateway.server.webflux.httpclient.pool.metrics=true" })
+class ConnectionHandOverTests {
+
+	static final CountDownLatch FIRST_READ = new CountDownLatch(1);
+
+	static final Semaphore ANSWER_FIRST = new Semaphore(0);
+
+	static final AtomicInteger REQUESTS_AFTER_THE_EXTRA_BYTES = new AtomicInteger();
+
+	static final AtomicInteger CLEAN_REQUESTS = new AtomicInteger();
+
+	/**
+	 * The first connection answers its first request, when told to, with bytes beyond the
+	 * response, and counts any request that still arrives on it; every other connection
+	 * answers cleanly.
+	 */
+	static final ScriptedUpstream UPSTREAM = ScriptedUpstream.start((connection) -> {
+		if (connection.index() == 1) {
+			connection.readRequest();
+			FIRST_READ.countDown();
+			ANSWER_FIRST.tryAcquire(10, TimeUnit.SECONDS);
+			connection.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA");
+			while (connection.readRequest() != null) {
+				REQUESTS_AFTER_THE_EXTRA_BYTES.incrementAndGet();
+			}
+			return;
+		}
+		while (connection.readRequest() != null) {
+			CLEAN_REQUESTS.incrementAndGet();
+			connection.write(ScriptedUpstream.ok("clean"));
+		}
+	});
+
+	@DynamicPropertySource
+	static void routes(DynamicPropertyRegistry registry) {
+		TestGateway.route(registry, 0, "upstream", UPSTREAM.url(), Map.of());
+	}
+
+	@Test
+	void waitingRequestNeverGetsTheClosedConnection(@LocalServerPort int port) throws Exception {
+		GatewayClient gateway = new GatewayClient(port);
+		CompletableFuture<HttpResponse<String>> first = CompletableFuture
+			.supplyAsync(() -> send(gateway, "GET", "/upstream/first"));
+		assertThat(FIRST_READ.await(10, TimeUnit.SECONDS)).isTrue();
+		CompletableFuture<HttpResponse<String>> waiting = CompletableFuture
+			.supplyAsync(() -> send(gateway, "POST", "/upstream/waiting"));
+		await().atMost(Duration.ofSeconds(10)).until(() -> pendingAcquires() == 1);
+
+		ANSWER_FIRST.release();
+		assertThat(first.get(10, TimeUnit.SECONDS).body()).isEqualTo("ok");
+		HttpResponse<String> served = waiting.get(10, TimeUnit.SECONDS);
+		assertThat(served.statusCode()).isEqualTo(200);
+		assertThat(served.body()).isEqualTo("clean");
+		assertThat(CLEAN_REQUESTS).hasValue(1);
+		assertThat(REQUESTS_AFTER_THE_EXTRA_BYTES).hasValue(0);
+		assertThat(UPSTREAM.connections()).isEqualTo(2);
+	}
+
+	private static double pendingAcquires() {
+		return Metrics.globalRegistry.find("reactor.netty.connection.provider.pending.connections")
+			.gauges()
+			.stream()
+			.mapToDouble(Gauge::value)
+			.sum();
+	}
+
+	private static HttpResponse<String> send(GatewayClient gateway, String method, String path) {
+		try {
+			return gateway.send(method, path, BodyPublishers.ofString("x"));
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+}
