@@ -29,6 +29,11 @@ import org.springframework.cloud.gateway.config.HttpClientCustomizer;
  * connection whose framing is in doubt goes back to the pool. HTTP/2 connections are left
  * to Netty's own HTTP/2 checks. It also marks, for {@link ConnectionReuse}, whether each
  * request goes out on a connection used before.
+ * <p>
+ * A cleartext connection has its codec when the channel is initialized. A TLS connection
+ * that may negotiate HTTP/2 (with {@code server.http2.enabled}, Spring Cloud Gateway's
+ * client offers both) gets its HTTP/1.1 codec only once ALPN has settled, just before it
+ * is reported connected; the validator is added then.
  */
 public class UpstreamResponseValidation implements HttpClientCustomizer {
 
@@ -39,12 +44,15 @@ public class UpstreamResponseValidation implements HttpClientCustomizer {
 
 	@Override
 	public HttpClient customize(HttpClient httpClient) {
-		return httpClient.doOnChannelInit((observer, channel, remoteAddress) -> {
-			ChannelPipeline pipeline = channel.pipeline();
-			if (pipeline.get(NettyPipeline.HttpCodec) != null && pipeline.get(HANDLER_NAME) == null) {
-				pipeline.addBefore(NettyPipeline.HttpCodec, HANDLER_NAME, new ResponseFramingValidator());
-			}
-		}).doOnRequest(ConnectionReuse::onRequest);
+		return httpClient.doOnChannelInit((observer, channel, remoteAddress) -> addValidator(channel.pipeline()))
+			.doOnConnected((connection) -> addValidator(connection.channel().pipeline()))
+			.doOnRequest(ConnectionReuse::onRequest);
+	}
+
+	private static void addValidator(ChannelPipeline pipeline) {
+		if (pipeline.get(NettyPipeline.HttpCodec) != null && pipeline.get(HANDLER_NAME) == null) {
+			pipeline.addBefore(NettyPipeline.HttpCodec, HANDLER_NAME, new ResponseFramingValidator());
+		}
 	}
 
 }
