@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -28,6 +29,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvent;
 import io.github.gatewayerrorpolicy.observe.UpstreamFailureListener;
+import io.github.gatewayerrorpolicy.policy.PerRouteState;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.util.Assert;
@@ -40,11 +42,13 @@ import org.springframework.web.server.ServerWebExchange;
  * buffer by its size. Only the fields of {@link RecentFailure} are kept: nothing from the
  * request beyond its method and id, and no exception.
  */
-public class UpstreamFailureRecorder implements UpstreamFailureListener {
+public class UpstreamFailureRecorder implements UpstreamFailureListener, PerRouteState {
+
+	private static final String NO_ROUTE = "none";
 
 	private final Map<TotalKey, LongAdder> totals = new ConcurrentHashMap<>();
 
-	private final AtomicReferenceArray<RecentFailure> recent;
+	private final AtomicReferenceArray<Recorded> recent;
 
 	private final AtomicLong recorded = new AtomicLong();
 
@@ -59,15 +63,38 @@ public class UpstreamFailureRecorder implements UpstreamFailureListener {
 
 	@Override
 	public void onUpstreamFailure(UpstreamFailureEvent event, ServerWebExchange exchange) {
-		String route = (event.routeId() != null) ? event.routeId() : "none";
+		String route = (event.routeId() != null) ? event.routeId() : NO_ROUTE;
 		String error = (event.type() != null) ? event.type().token() : "none";
 		this.totals.computeIfAbsent(new TotalKey(route, error, event.outcome().tag()), (key) -> new LongAdder())
 			.increment();
-		long index = this.recorded.getAndIncrement();
+		long sequence = this.recorded.getAndIncrement();
 		if (this.recent.length() > 0) {
-			this.recent.set((int) (index % this.recent.length()), new RecentFailure(event.time(), route, event.method(),
-					error, event.status(), event.outcome().tag(), event.requestId(), event.traceId()));
+			store(sequence, new RecentFailure(event.time(), route, event.method(), error, event.status(),
+					event.outcome().tag(), event.requestId(), event.traceId()));
 		}
+	}
+
+	/**
+	 * Put a failure in its slot of the ring buffer, unless a newer one is there already:
+	 * two threads whose failures share a slot may store them in either order.
+	 * @param sequence the number of the failure, counting from 0
+	 * @param failure the failure
+	 */
+	void store(long sequence, RecentFailure failure) {
+		int slot = (int) (sequence % this.recent.length());
+		Recorded mine = new Recorded(sequence, failure);
+		Recorded current = this.recent.get(slot);
+		while (current == null || current.sequence() < sequence) {
+			if (this.recent.compareAndSet(slot, current, mine)) {
+				return;
+			}
+			current = this.recent.get(slot);
+		}
+	}
+
+	@Override
+	public void retainRoutes(Set<String> routeIds) {
+		this.totals.keySet().removeIf((key) -> !NO_ROUTE.equals(key.route()) && !routeIds.contains(key.route()));
 	}
 
 	/**
@@ -87,15 +114,15 @@ public class UpstreamFailureRecorder implements UpstreamFailureListener {
 	 * @return at most the capacity of failures
 	 */
 	public List<RecentFailure> recent() {
-		List<RecentFailure> recent = new ArrayList<>(this.recent.length());
+		List<Recorded> recorded = new ArrayList<>(this.recent.length());
 		for (int i = 0; i < this.recent.length(); i++) {
-			RecentFailure failure = this.recent.get(i);
+			Recorded failure = this.recent.get(i);
 			if (failure != null) {
-				recent.add(failure);
+				recorded.add(failure);
 			}
 		}
-		recent.sort(Comparator.comparing(RecentFailure::time).reversed());
-		return recent;
+		recorded.sort(Comparator.comparingLong(Recorded::sequence).reversed());
+		return recorded.stream().map(Recorded::failure).toList();
 	}
 
 	/**
@@ -107,6 +134,10 @@ public class UpstreamFailureRecorder implements UpstreamFailureListener {
 	}
 
 	private record TotalKey(String route, String error, String outcome) {
+
+	}
+
+	private record Recorded(long sequence, RecentFailure failure) {
 
 	}
 

@@ -36,6 +36,7 @@ import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvents;
 import io.github.gatewayerrorpolicy.observe.UpstreamFailureListener;
 import io.github.gatewayerrorpolicy.observe.UpstreamFailureLog;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
+import io.github.gatewayerrorpolicy.policy.PerRouteState;
 import io.github.gatewayerrorpolicy.web.ErrorMessages;
 import io.github.gatewayerrorpolicy.web.ErrorResponseWriter;
 import io.github.gatewayerrorpolicy.web.HtmlErrorRenderer;
@@ -126,6 +127,12 @@ public final class GatewayErrorPolicyAutoConfiguration {
 	RouteErrorPolicyVerifier routeErrorPolicyVerifier(ObjectProvider<RouteLocator> routeLocator,
 			ObjectProvider<RouteErrorPolicyResolver> resolver) {
 		return new RouteErrorPolicyVerifier(routeLocator, resolver);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RouteStatePruner routeStatePruner(ObjectProvider<PerRouteState> states) {
+		return new RouteStatePruner(states);
 	}
 
 	@Bean

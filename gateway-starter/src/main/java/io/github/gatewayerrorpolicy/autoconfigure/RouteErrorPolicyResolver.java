@@ -21,10 +21,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
+import io.github.gatewayerrorpolicy.policy.PerRouteState;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -48,13 +50,15 @@ import org.springframework.core.env.Environment;
 /**
  * Resolves a route's {@link ErrorPolicy}: the {@code gateway.error-policy} settings with
  * whatever the route's metadata says under {@value #METADATA_KEY} bound over them, map
- * entries merged, other values replaced. The result is computed once per route (and again
- * when the route is rebuilt) and cached.
+ * entries merged, other values replaced. The result is computed once per route and kept
+ * while the route stays the same object, or has equal metadata (the only input besides
+ * the environment); when the routes are refreshed, what was kept for routes that went
+ * away is dropped.
  * <p>
  * Invalid route settings stop start-up (see {@link RouteErrorPolicyVerifier}); on a route
  * added later, they are logged once and the global policy applies.
  */
-public class RouteErrorPolicyResolver implements ErrorPolicyResolver {
+public class RouteErrorPolicyResolver implements ErrorPolicyResolver, PerRouteState {
 
 	/**
 	 * The key of a route's error policy settings in its metadata.
@@ -85,7 +89,7 @@ public class RouteErrorPolicyResolver implements ErrorPolicyResolver {
 			return this.global;
 		}
 		RoutePolicy cached = this.routes.get(route.getId());
-		if (cached != null && cached.metadata() == route.getMetadata()) {
+		if (cached != null && cached.isFor(route)) {
 			return cached.policy();
 		}
 		ErrorPolicy policy;
@@ -96,8 +100,13 @@ public class RouteErrorPolicyResolver implements ErrorPolicyResolver {
 			logger.error("Ignoring the error policy settings of route '" + route.getId() + "': " + ex.getMessage());
 			policy = this.global;
 		}
-		this.routes.put(route.getId(), new RoutePolicy(route.getMetadata(), policy));
+		this.routes.put(route.getId(), new RoutePolicy(route, route.getMetadata(), policy));
 		return policy;
+	}
+
+	@Override
+	public void retainRoutes(Set<String> routeIds) {
+		this.routes.keySet().retainAll(routeIds);
 	}
 
 	/**
@@ -189,7 +198,16 @@ public class RouteErrorPolicyResolver implements ErrorPolicyResolver {
 		}
 	}
 
-	private record RoutePolicy(Map<String, Object> metadata, ErrorPolicy policy) {
+	/**
+	 * The policy of a route: a route object is built once per refresh, but its
+	 * {@code getMetadata()} returns a new view each time, so equal metadata counts as the
+	 * same route definition.
+	 */
+	private record RoutePolicy(Route route, Map<String, Object> metadata, ErrorPolicy policy) {
+
+		boolean isFor(Route other) {
+			return other == this.route || this.metadata.equals(other.getMetadata());
+		}
 
 	}
 

@@ -17,11 +17,14 @@
 package io.github.gatewayerrorpolicy.observe;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
+import io.github.gatewayerrorpolicy.policy.PerRouteState;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +43,7 @@ import org.springframework.web.server.ServerWebExchange;
  * With a limit, at most that many lines are written per route in each period; the number
  * suppressed, by error type, is logged with the first failure after the period.
  */
-public class UpstreamFailureLog implements UpstreamFailureListener {
+public class UpstreamFailureLog implements UpstreamFailureListener, PerRouteState {
 
 	private static final Logger logger = LoggerFactory.getLogger(UpstreamFailureLog.class);
 
@@ -107,6 +110,14 @@ public class UpstreamFailureLog implements UpstreamFailureListener {
 			line.setCause(event.error());
 		}
 		line.log(message.toString());
+	}
+
+	@Override
+	public void retainRoutes(Set<String> routeIds) {
+		Set<String> kept = new HashSet<>();
+		routeIds.forEach((id) -> kept.add(LogSanitizer.clean(id)));
+		kept.add(LogSanitizer.clean(null));
+		this.windows.keySet().retainAll(kept);
 	}
 
 	/**

@@ -18,6 +18,7 @@ package io.github.gatewayerrorpolicy.actuate;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -90,6 +91,35 @@ class UpstreamFailureRecorderTests {
 		assertThat(recorder.recent()).containsExactly(
 				new RecentFailure(Instant.EPOCH, "none", "POST", "none", 503, "passed-through", "req-1", null));
 		assertThat(new UpstreamFailureRecorder(0).recent()).isEmpty();
+	}
+
+	@Test
+	void anOlderFailureNeverReplacesANewerOneInItsSlot() {
+		UpstreamFailureRecorder recorder = new UpstreamFailureRecorder(2);
+		RecentFailure older = new RecentFailure(Instant.EPOCH, "orders", "GET", "connection_refused", 502, "responded",
+				"req-older", null);
+		RecentFailure newer = new RecentFailure(Instant.EPOCH, "orders", "GET", "connection_refused", 502, "responded",
+				"req-newer", null);
+		RecentFailure other = new RecentFailure(Instant.EPOCH, "orders", "GET", "connection_refused", 502, "responded",
+				"req-other", null);
+		recorder.store(3, newer);
+		recorder.store(1, older);
+		recorder.store(2, other);
+		assertThat(recorder.recent()).containsExactly(newer, other);
+	}
+
+	@Test
+	void totalsOfRoutesThatWentAwayAreDropped() {
+		UpstreamFailureRecorder recorder = new UpstreamFailureRecorder(10);
+		recorder.onUpstreamFailure(event(Instant.EPOCH, "kept", ErrorType.CONNECTION_REFUSED, 1), this.exchange);
+		recorder.onUpstreamFailure(event(Instant.EPOCH, "removed", ErrorType.CONNECTION_REFUSED, 2), this.exchange);
+		recorder.onUpstreamFailure(new UpstreamFailureEvent(Instant.EPOCH, null, "GET",
+				ErrorType.DESTINATION_UNAVAILABLE, 503, Outcome.RESPONDED, "req-3", null, Duration.ZERO, null),
+				this.exchange);
+		recorder.retainRoutes(Set.of("kept"));
+		assertThat(recorder.totals()).extracting(Total::route).containsExactly("kept", "none");
+		assertThat(recorder.recent()).as("recent failures stay, bounded by the buffer").hasSize(3);
+		assertThat(recorder.count()).isEqualTo(3);
 	}
 
 	private static UpstreamFailureEvent event(Instant time, String route, ErrorType type, int id) {

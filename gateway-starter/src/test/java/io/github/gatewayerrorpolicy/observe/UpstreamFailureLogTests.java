@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
@@ -120,6 +121,25 @@ class UpstreamFailureLogTests {
 		log.onUpstreamFailure(event("orders", ErrorType.CONNECTION_REFUSED, 502, Outcome.RESPONDED, null),
 				this.exchange);
 		assertThat(messages()).as("nothing was suppressed in the last period, so no summary").hasSize(9);
+	}
+
+	@Test
+	void forgetsTheLimitOfRoutesThatWentAway() {
+		AtomicLong now = new AtomicLong();
+		UpstreamFailureLog log = new UpstreamFailureLog(1, Duration.ofSeconds(10), now::get);
+		for (String route : List.of("kept", "gone", "kept", "gone")) {
+			log.onUpstreamFailure(event(route, ErrorType.CONNECTION_REFUSED, 502, Outcome.RESPONDED, null),
+					this.exchange);
+		}
+		assertThat(messages()).hasSize(2);
+		log.retainRoutes(Set.of("kept"));
+		for (String route : List.of("kept", "gone")) {
+			log.onUpstreamFailure(event(route, ErrorType.CONNECTION_REFUSED, 502, Outcome.RESPONDED, null),
+					this.exchange);
+		}
+		assertThat(messages().subList(2, messages().size())).as("a route of the same id starts afresh")
+			.singleElement()
+			.satisfies((message) -> assertThat(message).startsWith("Upstream failure: route=gone "));
 	}
 
 	@ParameterizedTest
