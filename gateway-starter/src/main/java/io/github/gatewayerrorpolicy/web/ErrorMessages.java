@@ -45,8 +45,12 @@ import org.springframework.web.server.ServerWebExchange;
  * language by adding {@code gateway-error-policy/messages_<language>.properties} to its
  * resources. The application's own {@link MessageSource} is asked first, so it can
  * override any text by its key. All keys start with {@value #PREFIX}.
+ * <p>
+ * It is not itself a {@code MessageSource}: as a bean it would be a second candidate
+ * wherever an application injects one by type. {@link #messageSource()} gives the same
+ * texts to a template engine.
  */
-public class ErrorMessages implements MessageSource {
+public class ErrorMessages {
 
 	/**
 	 * Base name of the bundle.
@@ -67,6 +71,8 @@ public class ErrorMessages implements MessageSource {
 	private final List<Locale> languages;
 
 	private final Map<String, Locale> localesByHeader = new ConcurrentHashMap<>();
+
+	private final MessageSource messageSource = new Texts();
 
 	public ErrorMessages() {
 		this(null, ErrorMessages.class.getClassLoader());
@@ -194,7 +200,7 @@ public class ErrorMessages implements MessageSource {
 	 * @return the title
 	 */
 	public String title(ErrorType type, Locale locale) {
-		return getMessage(PREFIX + type.token() + ".title", null, locale);
+		return this.messageSource.getMessage(PREFIX + type.token() + ".title", null, locale);
 	}
 
 	/**
@@ -204,7 +210,7 @@ public class ErrorMessages implements MessageSource {
 	 * @return the explanation
 	 */
 	public String detail(ErrorType type, Locale locale) {
-		return getMessage(PREFIX + type.token() + ".detail", null, locale);
+		return this.messageSource.getMessage(PREFIX + type.token() + ".detail", null, locale);
 	}
 
 	/**
@@ -215,34 +221,16 @@ public class ErrorMessages implements MessageSource {
 	 * @return the text
 	 */
 	public String text(String key, Locale locale, Object... args) {
-		return getMessage(PREFIX + key, args, locale);
+		return this.messageSource.getMessage(PREFIX + key, args, locale);
 	}
 
-	@Override
-	public @Nullable String getMessage(String code, Object @Nullable [] args, @Nullable String defaultMessage,
-			Locale locale) {
-		String message = fromApplication(code, args, locale);
-		return (message != null) ? message : this.bundle.getMessage(code, args, defaultMessage, locale);
-	}
-
-	@Override
-	public String getMessage(String code, Object @Nullable [] args, Locale locale) throws NoSuchMessageException {
-		String message = fromApplication(code, args, locale);
-		return (message != null) ? message : this.bundle.getMessage(code, args, locale);
-	}
-
-	@Override
-	public String getMessage(MessageSourceResolvable resolvable, Locale locale) throws NoSuchMessageException {
-		String[] codes = resolvable.getCodes();
-		if (codes != null) {
-			for (String code : codes) {
-				String message = fromApplication(code, resolvable.getArguments(), locale);
-				if (message != null) {
-					return message;
-				}
-			}
-		}
-		return this.bundle.getMessage(resolvable, locale);
+	/**
+	 * Return these texts as a message source, for a template engine: the application's
+	 * messages first, then the bundle.
+	 * @return the message source
+	 */
+	public MessageSource messageSource() {
+		return this.messageSource;
 	}
 
 	/**
@@ -255,6 +243,41 @@ public class ErrorMessages implements MessageSource {
 		}
 		String message = this.application.getMessage(code, args, null, locale);
 		return (message != null && !message.equals(code)) ? message : null;
+	}
+
+	/**
+	 * The application's messages, then the bundle.
+	 */
+	private final class Texts implements MessageSource {
+
+		@Override
+		public @Nullable String getMessage(String code, Object @Nullable [] args, @Nullable String defaultMessage,
+				Locale locale) {
+			String message = fromApplication(code, args, locale);
+			return (message != null) ? message
+					: ErrorMessages.this.bundle.getMessage(code, args, defaultMessage, locale);
+		}
+
+		@Override
+		public String getMessage(String code, Object @Nullable [] args, Locale locale) throws NoSuchMessageException {
+			String message = fromApplication(code, args, locale);
+			return (message != null) ? message : ErrorMessages.this.bundle.getMessage(code, args, locale);
+		}
+
+		@Override
+		public String getMessage(MessageSourceResolvable resolvable, Locale locale) throws NoSuchMessageException {
+			String[] codes = resolvable.getCodes();
+			if (codes != null) {
+				for (String code : codes) {
+					String message = fromApplication(code, resolvable.getArguments(), locale);
+					if (message != null) {
+						return message;
+					}
+				}
+			}
+			return ErrorMessages.this.bundle.getMessage(resolvable, locale);
+		}
+
 	}
 
 }

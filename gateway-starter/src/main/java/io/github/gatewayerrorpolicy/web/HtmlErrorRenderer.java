@@ -99,7 +99,7 @@ public class HtmlErrorRenderer implements UpstreamErrorRenderer, Ordered {
 		resolvers.add(this.applicationTemplates.resolver());
 		resolvers.add(starter);
 		this.templateEngine.setTemplateResolvers(resolvers);
-		this.templateEngine.setTemplateEngineMessageSource(messages);
+		this.templateEngine.setTemplateEngineMessageSource(messages.messageSource());
 		this.templateEngine.setEnableSpringELCompiler(true);
 	}
 

@@ -64,7 +64,11 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.route.RouteLocator;
+import org.springframework.boot.autoconfigure.context.MessageSourceAutoConfiguration;
+import org.springframework.context.MessageSource;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.support.AbstractApplicationContext;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerCodecConfigurer;
@@ -110,6 +114,19 @@ class GatewayErrorPolicyAutoConfigurationTests {
 					MediaType.APPLICATION_PROBLEM_JSON, MediaType.APPLICATION_JSON, MediaType.TEXT_HTML,
 					MediaType.TEXT_PLAIN);
 		});
+	}
+
+	@Test
+	void addsNoCandidateForTypesApplicationsInject() {
+		this.contextRunner.withConfiguration(AutoConfigurations.of(MessageSourceAutoConfiguration.class))
+			.withPropertyValues("spring.messages.basename=test-messages")
+			.withUserConfiguration(InjectsMessageSource.class)
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				assertThat(context.getBean(InjectsMessageSource.class).messages)
+					.isSameAs(context.getBean(AbstractApplicationContext.MESSAGE_SOURCE_BEAN_NAME));
+				assertThat(context.getBeanNamesForType(MessageSource.class)).hasSize(1);
+			});
 	}
 
 	@Test
@@ -350,6 +367,17 @@ class GatewayErrorPolicyAutoConfigurationTests {
 
 	private static ErrorPolicy globalPolicy(AssertableReactiveWebApplicationContext context) {
 		return context.getBean(ErrorPolicyResolver.class).resolve(null);
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class InjectsMessageSource {
+
+		final MessageSource messages;
+
+		InjectsMessageSource(MessageSource messages) {
+			this.messages = messages;
+		}
+
 	}
 
 }
