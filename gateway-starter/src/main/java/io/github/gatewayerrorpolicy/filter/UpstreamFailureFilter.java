@@ -104,6 +104,7 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 		if (!isRoutedOverHttp(exchange)) {
 			return chain.filter(exchange);
 		}
+		ErrorResponseWriter.rememberGatewayHeaders(exchange);
 		return route(exchange, chain, true).then(Mono.defer(() -> onResponseHead(exchange)));
 	}
 

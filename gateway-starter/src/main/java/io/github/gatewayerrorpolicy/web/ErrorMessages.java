@@ -122,14 +122,14 @@ public class ErrorMessages {
 	}
 
 	/**
-	 * Choose the language of the answer from the request's {@code Accept-Language}: the
-	 * first range, by weight, that an available language matches exactly, by language and
-	 * script or region for Chinese, or by language alone; English if none does.
+	 * Choose the language of the answer from the {@code Accept-Language} the client sent:
+	 * the first range, by weight, that an available language matches exactly, by language
+	 * and script or region for Chinese, or by language alone; English if none does.
 	 * @param exchange the current exchange
 	 * @return one of {@link #getLanguages()}
 	 */
 	public Locale locale(ServerWebExchange exchange) {
-		String header = exchange.getRequest().getHeaders().getFirst(HttpHeaders.ACCEPT_LANGUAGE);
+		String header = ClientRequest.of(exchange).getHeaders().getFirst(HttpHeaders.ACCEPT_LANGUAGE);
 		if (!StringUtils.hasText(header)) {
 			return Locale.ENGLISH;
 		}

@@ -23,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.github.gatewayerrorpolicy.classify.ErrorType;
@@ -49,11 +50,30 @@ import org.springframework.web.server.ServerWebExchange;
  * <p>
  * Headers: {@code Proxy-Status} (where the policy sends it), {@code Retry-After} on 502,
  * 503 and 504 where one is configured, {@code Cache-Control: no-store},
- * {@code X-Content-Type-Options: nosniff}, {@code Content-Language} and
- * {@code Vary: Accept, Accept-Language}. Any header already on the response, such as one
- * copied from the upstream, is removed first.
+ * {@code X-Content-Type-Options: nosniff}, {@code Content-Language}, and
+ * {@code Accept, Accept-Language} added to {@code Vary}. What the gateway set on the
+ * response before routing, such as the CORS headers of {@code globalcors}, is kept; every
+ * header copied from the upstream, and every header that describes a body, is removed
+ * first.
+ * <p>
+ * The answer is about the request the client sent: its path, and its {@code Accept} and
+ * {@code Accept-Language}, whatever route filters rewrote before the upstream call.
  */
 public class ErrorResponseWriter {
+
+	/**
+	 * Name of the exchange attribute holding a copy of the response headers the gateway
+	 * had set when the upstream call began, if it had set any.
+	 */
+	public static final String GATEWAY_HEADERS_ATTRIBUTE = ErrorResponseWriter.class.getName() + ".gatewayHeaders";
+
+	private static final List<String> BODY_HEADERS = List.of(HttpHeaders.CONTENT_TYPE, HttpHeaders.CONTENT_LENGTH,
+			HttpHeaders.CONTENT_ENCODING, HttpHeaders.CONTENT_LANGUAGE, HttpHeaders.CONTENT_LOCATION,
+			HttpHeaders.CONTENT_RANGE, HttpHeaders.CONTENT_DISPOSITION, HttpHeaders.TRANSFER_ENCODING,
+			HttpHeaders.TRAILER, HttpHeaders.ETAG, HttpHeaders.LAST_MODIFIED, HttpHeaders.EXPIRES,
+			HttpHeaders.ACCEPT_RANGES);
+
+	private static final List<String> NEGOTIATED_BY = List.of(HttpHeaders.ACCEPT, HttpHeaders.ACCEPT_LANGUAGE);
 
 	private static final List<MediaType> ANYTHING = List.of(MediaType.ALL);
 
@@ -139,11 +159,24 @@ public class ErrorResponseWriter {
 				(proxyStatus != null) ? proxyStatus.receivedStatus(status.value()) : null);
 	}
 
+	/**
+	 * Keep a copy of the response headers the gateway has set so far, if any, for an
+	 * answer that replaces the upstream's response later: where the upstream sent a
+	 * header of the same name, Spring Cloud Gateway appended its values to the gateway's.
+	 * @param exchange the current exchange, before the upstream call
+	 */
+	public static void rememberGatewayHeaders(ServerWebExchange exchange) {
+		HttpHeaders headers = exchange.getResponse().getHeaders();
+		if (!headers.isEmpty()) {
+			exchange.getAttributes().put(GATEWAY_HEADERS_ATTRIBUTE, HttpHeaders.copyOf(headers));
+		}
+	}
+
 	private Mono<Void> write(ServerWebExchange exchange, ErrorPolicy policy, UpstreamError error,
 			@Nullable String proxyStatus) {
 		ServerHttpResponse response = exchange.getResponse();
 		HttpHeaders headers = response.getHeaders();
-		headers.clear();
+		removeUpstreamHeaders(exchange, headers);
 		response.setStatusCode(error.status());
 		if (proxyStatus != null) {
 			headers.set(ProxyStatus.HEADER, proxyStatus);
@@ -154,9 +187,36 @@ public class ErrorResponseWriter {
 		headers.setCacheControl("no-store");
 		headers.set("X-Content-Type-Options", "nosniff");
 		headers.set(HttpHeaders.CONTENT_LANGUAGE, error.locale().toLanguageTag());
-		headers.set(HttpHeaders.VARY, "Accept, Accept-Language");
+		addVary(headers);
 		Offer offer = negotiate(exchange, policy.mediaTypes());
 		return offer.renderer().render(error, offer.mediaType(), exchange);
+	}
+
+	private static void removeUpstreamHeaders(ServerWebExchange exchange, HttpHeaders headers) {
+		Set<String> upstream = exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_HEADER_NAMES);
+		if (upstream != null) {
+			HttpHeaders gateway = exchange.getAttribute(GATEWAY_HEADERS_ATTRIBUTE);
+			for (String name : upstream) {
+				List<String> own = (gateway != null) ? gateway.get(name) : null;
+				if (own != null) {
+					headers.put(name, own);
+				}
+				else {
+					headers.remove(name);
+				}
+			}
+		}
+		BODY_HEADERS.forEach(headers::remove);
+	}
+
+	private static void addVary(HttpHeaders headers) {
+		List<String> vary = new ArrayList<>(headers.getVary());
+		for (String name : NEGOTIATED_BY) {
+			if (vary.stream().noneMatch(name::equalsIgnoreCase)) {
+				vary.add(name);
+			}
+		}
+		headers.setVary(vary);
 	}
 
 	private static String phaseKey(UpstreamPhase phase) {
@@ -164,7 +224,7 @@ public class ErrorResponseWriter {
 	}
 
 	private static String rawPath(ServerWebExchange exchange) {
-		return exchange.getRequest().getURI().getRawPath();
+		return ClientRequest.of(exchange).getURI().getRawPath();
 	}
 
 	private static @Nullable String routeId(ServerWebExchange exchange) {
@@ -219,7 +279,7 @@ public class ErrorResponseWriter {
 
 	private static List<MediaType> accepted(ServerWebExchange exchange) {
 		try {
-			List<MediaType> accepted = exchange.getRequest().getHeaders().getAccept();
+			List<MediaType> accepted = ClientRequest.of(exchange).getHeaders().getAccept();
 			return accepted.isEmpty() ? ANYTHING : accepted;
 		}
 		catch (InvalidMediaTypeException ex) {
