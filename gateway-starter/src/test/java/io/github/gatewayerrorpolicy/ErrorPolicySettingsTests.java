@@ -82,6 +82,12 @@ class ErrorPolicySettingsTests {
 
 	static final ScriptedUpstream UNAVAILABLE = ScriptedUpstream.start(ScriptedUpstream.answering(UPSTREAM_503));
 
+	/**
+	 * Answers 503 with the first bytes of its body, then stalls until the gateway closes.
+	 */
+	static final ScriptedUpstream UNAVAILABLE_STALLING = ScriptedUpstream.start(ScriptedUpstream
+		.writingThenAwaitingClose("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 1000\r\n\r\n<p>upstr"));
+
 	GatewayClient gateway;
 
 	@BeforeEach
@@ -104,6 +110,7 @@ class ErrorPolicySettingsTests {
 		TestGateway.route(registry, 6, "unmasked", UNAVAILABLE.url(), Map.of("error-policy.mask-upstream-errors", ""));
 		TestGateway.route(registry, 7, "ok", OK.url(), Map.of());
 		TestGateway.route(registry, 8, "masked-page", UNAVAILABLE.url(), Map.of());
+		TestGateway.route(registry, 9, "masked-stalling", UNAVAILABLE_STALLING.url(), Map.of());
 	}
 
 	@Test
@@ -227,6 +234,20 @@ class ErrorPolicySettingsTests {
 			.containsEntry("errorType", "")
 			.containsEntry("retryAfter", "120")
 			.containsEntry("title", "Upstream error");
+	}
+
+	@Test
+	void maskedAnswerDoesNotWaitForTheUpstreamBody() throws Exception {
+		long start = System.nanoTime();
+		HttpResponse<String> masked = this.gateway.get("/masked-stalling/a", "application/problem+json");
+		Duration waited = Duration.ofNanos(System.nanoTime() - start);
+		assertThat(masked.statusCode()).isEqualTo(503);
+		assertThat(GatewayClient.json(masked).get("receivedStatus").asInt()).isEqualTo(503);
+		assertThat(waited).as("answered before the drain of the stalled body gives up (5 s)")
+			.isLessThan(Duration.ofSeconds(2));
+		await().atMost(Duration.ofSeconds(10))
+			.untilAsserted(() -> assertThat(UNAVAILABLE_STALLING.closedByGateway()).as("closed when the drain gave up")
+				.isOne());
 	}
 
 	@Test

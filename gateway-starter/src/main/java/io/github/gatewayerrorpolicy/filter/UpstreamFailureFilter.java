@@ -63,8 +63,9 @@ import org.springframework.web.server.ServerWebExchange;
  * <p>
  * When the upstream answers with a 5xx status, the response is passed through with a
  * {@code Proxy-Status} member carrying {@code received-status} appended, unless the
- * route's policy masks that status: then the upstream body is drained (so that the pooled
- * connection stays usable) and the gateway's own answer is sent with the same status.
+ * route's policy masks that status: then the gateway's own answer is sent at once with
+ * the same status, while the upstream body is drained beside it (so that the pooled
+ * connection stays usable).
  */
 public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 
@@ -174,12 +175,14 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 		Long retryAfter = seconds(response.getHeaders().getFirst(HttpHeaders.RETRY_AFTER));
 		exchange.getAttributes().remove(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
 		UpstreamFailureEvent event = this.events.publish(exchange, null, status.value(), Outcome.MASKED, null);
-		return drain(connection).then(this.writer.writeMasked(exchange, policy, known, retryAfter, event.traceId()));
+		drain(connection).subscribe();
+		return this.writer.writeMasked(exchange, policy, known, retryAfter, event.traceId());
 	}
 
 	/**
 	 * Read and discard the upstream body, so that Reactor Netty can return the connection
-	 * to the pool; close it instead if the body is too long or too slow.
+	 * to the pool; close it instead if the body is too long or too slow. It runs on its
+	 * own, beside the answer, which does not wait for it.
 	 */
 	private static Mono<Void> drain(Connection connection) {
 		AtomicLong read = new AtomicLong();

@@ -19,8 +19,12 @@ package io.github.gatewayerrorpolicy.observe;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 
 import io.github.gatewayerrorpolicy.classify.ErrorType;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.cloud.gateway.route.Route;
@@ -28,7 +32,9 @@ import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
- * Tells every {@link UpstreamFailureListener} about a failed upstream exchange.
+ * Tells every {@link UpstreamFailureListener} about a failed upstream exchange. A
+ * listener that throws changes nothing for the client or the other listeners: it is
+ * logged, at most once a minute.
  */
 public class UpstreamFailureEvents {
 
@@ -38,13 +44,31 @@ public class UpstreamFailureEvents {
 	 */
 	public static final String STARTED_ATTRIBUTE = UpstreamFailureEvents.class.getName() + ".started";
 
+	/**
+	 * The shortest time between two reports of a listener that failed.
+	 */
+	public static final Duration FAILED_LISTENER_LOG_PERIOD = Duration.ofMinutes(1);
+
+	private static final Log logger = LogFactory.getLog(UpstreamFailureEvents.class);
+
 	private final List<UpstreamFailureListener> listeners;
 
 	private final TraceIdResolver traceIds;
 
+	private final AtomicLong[] nextFailureLog;
+
+	private final LongAdder[] unloggedFailures;
+
 	public UpstreamFailureEvents(List<? extends UpstreamFailureListener> listeners, TraceIdResolver traceIds) {
 		this.listeners = List.copyOf(listeners);
 		this.traceIds = traceIds;
+		this.nextFailureLog = new AtomicLong[this.listeners.size()];
+		this.unloggedFailures = new LongAdder[this.listeners.size()];
+		long now = System.nanoTime();
+		for (int i = 0; i < this.listeners.size(); i++) {
+			this.nextFailureLog[i] = new AtomicLong(now);
+			this.unloggedFailures[i] = new LongAdder();
+		}
 	}
 
 	/**
@@ -72,10 +96,34 @@ public class UpstreamFailureEvents {
 		UpstreamFailureEvent event = new UpstreamFailureEvent(Instant.now(), (route != null) ? route.getId() : null,
 				exchange.getRequest().getMethod().name(), type, status, outcome, exchange.getRequest().getId(),
 				this.traceIds.traceId(exchange), waited, error);
-		for (UpstreamFailureListener listener : this.listeners) {
-			listener.onUpstreamFailure(event, exchange);
+		for (int i = 0; i < this.listeners.size(); i++) {
+			try {
+				this.listeners.get(i).onUpstreamFailure(event, exchange);
+			}
+			catch (RuntimeException ex) {
+				failed(i, ex);
+			}
 		}
 		return event;
+	}
+
+	/**
+	 * A listener failed: the answer to the client must not change, so the failure is only
+	 * logged, at most once per {@link #FAILED_LISTENER_LOG_PERIOD} and listener, with how
+	 * many failures the pause hid.
+	 */
+	private void failed(int index, RuntimeException ex) {
+		long now = System.nanoTime();
+		AtomicLong next = this.nextFailureLog[index];
+		long due = next.get();
+		if (now - due < 0 || !next.compareAndSet(due, now + FAILED_LISTENER_LOG_PERIOD.toNanos())) {
+			this.unloggedFailures[index].increment();
+			return;
+		}
+		long unlogged = this.unloggedFailures[index].sumThenReset();
+		logger.warn("Upstream failure listener " + this.listeners.get(index).getClass().getName()
+				+ " failed; the answer to the client is unchanged"
+				+ ((unlogged > 0) ? " (" + unlogged + " more failures since the last report)" : ""), ex);
 	}
 
 }
