@@ -132,6 +132,13 @@ class ClientRequestTests {
 			.endsWith("hello");
 	}
 
+	@Test
+	void requestsTheGatewayDoesNotRouteAreLeftToTheServer() throws IOException {
+		assertThat(exchange("GET /actuator/health HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n"))
+			.as("two Hosts on an Actuator request: not the gateway's to check")
+			.startsWith("HTTP/1.1 200 ");
+	}
+
 	@ParameterizedTest(name = "{0}")
 	@MethodSource("lenientRequests")
 	void requestsRfc9112AllowsToAcceptAreForwarded(String name, String request) throws IOException {

@@ -22,7 +22,7 @@ import io.github.gatewayerrorpolicy.classify.DefaultUpstreamFailureClassifier;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailureClassifier;
 import io.github.gatewayerrorpolicy.client.UpstreamReadTimeout;
 import io.github.gatewayerrorpolicy.client.UpstreamResponseValidation;
-import io.github.gatewayerrorpolicy.filter.ClientRequestFilter;
+import io.github.gatewayerrorpolicy.filter.RequestValidationFilter;
 import io.github.gatewayerrorpolicy.filter.UpstreamFailureFilter;
 import io.github.gatewayerrorpolicy.filter.UpstreamResponseBodyFilter;
 import io.github.gatewayerrorpolicy.metrics.DefaultUpstreamFailureTagsProvider;
@@ -170,8 +170,8 @@ public final class GatewayErrorPolicyAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	ClientRequestFilter clientRequestFilter() {
-		return new ClientRequestFilter();
+	RequestValidationFilter requestValidationFilter() {
+		return new RequestValidationFilter();
 	}
 
 	@Bean

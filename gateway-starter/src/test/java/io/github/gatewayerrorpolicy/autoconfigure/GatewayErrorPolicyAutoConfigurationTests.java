@@ -28,7 +28,7 @@ import io.github.gatewayerrorpolicy.classify.ErrorType;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailureClassifier;
 import io.github.gatewayerrorpolicy.client.UpstreamReadTimeout;
 import io.github.gatewayerrorpolicy.client.UpstreamResponseValidation;
-import io.github.gatewayerrorpolicy.filter.ClientRequestFilter;
+import io.github.gatewayerrorpolicy.filter.RequestValidationFilter;
 import io.github.gatewayerrorpolicy.filter.UpstreamFailureFilter;
 import io.github.gatewayerrorpolicy.filter.UpstreamResponseBodyFilter;
 import io.github.gatewayerrorpolicy.metrics.DefaultUpstreamFailureTagsProvider;
@@ -83,7 +83,7 @@ class GatewayErrorPolicyAutoConfigurationTests {
 	private static final Class<?>[] POLICY_BEANS = { UpstreamFailureClassifier.class, ErrorMessages.class,
 			ProblemDetailRenderer.class, PlainTextErrorRenderer.class, HtmlErrorRenderer.class,
 			ErrorResponseWriter.class, ErrorPolicyResolver.class, RouteErrorPolicyVerifier.class,
-			UpstreamResponseValidation.class, UpstreamReadTimeout.class, ClientRequestFilter.class,
+			UpstreamResponseValidation.class, UpstreamReadTimeout.class, RequestValidationFilter.class,
 			UpstreamFailureFilter.class, UpstreamResponseBodyFilter.class, UpstreamErrorWebExceptionHandler.class,
 			UpstreamFailureLog.class, ObservationUpstreamFailureListener.class, UpstreamFailureEvents.class,
 			TraceIdResolver.class };

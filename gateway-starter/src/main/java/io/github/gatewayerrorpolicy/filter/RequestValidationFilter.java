@@ -23,6 +23,8 @@ import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.server.HttpServerRequest;
 
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -31,21 +33,23 @@ import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebExchange;
-import org.springframework.web.server.WebFilter;
-import org.springframework.web.server.WebFilterChain;
 
 /**
- * Rejects the requests that Netty's server parses but HTTP/1.1 forbids, before they can
- * be routed: a request without exactly one valid {@code Host} header gets 400 Bad
- * Request, as RFC 9112 (section 3.2) requires (HTTP/1.0 may omit it), and a request line
- * with an HTTP version other than 1.x or 2 gets 505 HTTP Version Not Supported (RFC 9110,
- * section 15.6.6). Netty's server rejects every other malformed request line or header on
- * its own.
+ * Rejects the routed requests that Netty's server parses but HTTP/1.1 forbids, before
+ * they reach an upstream: a request without exactly one valid {@code Host} header gets
+ * 400 Bad Request, as RFC 9112 (section 3.2) requires (HTTP/1.0 may omit it), and a
+ * request line with an HTTP version other than 1.x, 2 or 3 gets 505 HTTP Version Not
+ * Supported (RFC 9110, section 15.6.6). Netty's server rejects every other malformed
+ * request line or header on its own.
+ * <p>
+ * It is a gateway filter, first in the chain, so it checks only what the gateway is about
+ * to route: the application's own endpoints, Actuator's among them, are left to the
+ * server.
  */
-public class ClientRequestFilter implements WebFilter, Ordered {
+public class RequestValidationFilter implements GlobalFilter, Ordered {
 
 	/**
-	 * Order of this filter: before any other.
+	 * Order of this filter: before any other gateway filter.
 	 */
 	public static final int ORDER = Ordered.HIGHEST_PRECEDENCE;
 
@@ -58,11 +62,11 @@ public class ClientRequestFilter implements WebFilter, Ordered {
 	}
 
 	@Override
-	public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
+	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
 		HttpVersion version = version(exchange.getRequest());
-		if (version != null && version.majorVersion() != 1 && version.majorVersion() != 2) {
+		if (version != null && !isSupported(version)) {
 			return Mono.error(new ResponseStatusException(HttpStatus.HTTP_VERSION_NOT_SUPPORTED,
-					"Only HTTP/1.x and HTTP/2 are supported"));
+					"Only HTTP/1.x, HTTP/2 and HTTP/3 are supported"));
 		}
 		if (version != null && version.majorVersion() == 1) {
 			List<String> hosts = exchange.getRequest().getHeaders().getOrEmpty(HttpHeaders.HOST);
@@ -74,6 +78,13 @@ public class ClientRequestFilter implements WebFilter, Ordered {
 			}
 		}
 		return chain.filter(exchange);
+	}
+
+	/**
+	 * Whether the gateway speaks a version: 1.0, 1.1, 2 or 3.
+	 */
+	static boolean isSupported(HttpVersion version) {
+		return version.majorVersion() >= 1 && version.majorVersion() <= 3;
 	}
 
 	/**
