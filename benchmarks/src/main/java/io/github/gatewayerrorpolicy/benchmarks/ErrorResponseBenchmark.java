@@ -40,7 +40,6 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
-import org.springframework.context.support.GenericApplicationContext;
 import org.springframework.http.codec.ServerCodecConfigurer;
 import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 import org.springframework.mock.web.server.MockServerWebExchange;
@@ -69,12 +68,9 @@ public class ErrorResponseBenchmark {
 	@Setup
 	public void createWriter() {
 		ErrorMessages messages = new ErrorMessages();
-		GenericApplicationContext context = new GenericApplicationContext();
-		context.refresh();
 		this.writer = new ErrorResponseWriter(messages,
 				List.of(new ProblemDetailRenderer(ServerCodecConfigurer.create()),
-						new HtmlErrorRenderer(messages, context, "classpath:/templates/", ".html", true),
-						new PlainTextErrorRenderer()));
+						new HtmlErrorRenderer(messages, null), new PlainTextErrorRenderer()));
 		this.policy = ErrorPolicy.builder().proxyStatus(new ProxyStatus("gateway")).build();
 	}
 

@@ -74,6 +74,7 @@ import org.springframework.http.codec.ServerCodecConfigurer;
  * each route's metadata say.
  */
 @AutoConfiguration(afterName = { "org.springframework.cloud.gateway.config.GatewayAutoConfiguration",
+		"org.springframework.boot.thymeleaf.autoconfigure.ThymeleafAutoConfiguration",
 		"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration" })
 @ConditionalOnWebApplication(type = Type.REACTIVE)
 @ConditionalOnClass(GlobalFilter.class)
@@ -200,12 +201,8 @@ public final class GatewayErrorPolicyAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		HtmlErrorRenderer htmlErrorRenderer(ErrorMessages messages, ApplicationContext applicationContext,
-				Environment environment) {
-			return new HtmlErrorRenderer(messages, applicationContext,
-					environment.getProperty("spring.thymeleaf.prefix", "classpath:/templates/"),
-					environment.getProperty("spring.thymeleaf.suffix", ".html"),
-					environment.getProperty("spring.thymeleaf.cache", Boolean.class, true));
+		HtmlErrorRenderer htmlErrorRenderer(ErrorMessages messages, ObjectProvider<SpringTemplateEngine> engines) {
+			return new HtmlErrorRenderer(messages, engines.getIfUnique());
 		}
 
 	}

@@ -19,23 +19,25 @@ package io.github.gatewayerrorpolicy.web;
 import java.nio.charset.StandardCharsets;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import org.thymeleaf.context.Context;
+import org.thymeleaf.exceptions.TemplateEngineException;
 import org.thymeleaf.spring6.SpringTemplateEngine;
-import org.thymeleaf.spring6.templateresolver.SpringResourceTemplateResolver;
 import org.thymeleaf.templatemode.TemplateMode;
 import org.thymeleaf.templateresolver.AbstractConfigurableTemplateResolver;
 import org.thymeleaf.templateresolver.ClassLoaderTemplateResolver;
 import org.thymeleaf.templateresolver.ITemplateResolver;
+import org.thymeleaf.templateresolver.TemplateResolution;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
-import org.springframework.context.ApplicationContext;
 import org.springframework.core.Ordered;
 import org.springframework.http.MediaType;
 import org.springframework.web.server.ServerWebExchange;
@@ -45,15 +47,25 @@ import org.springframework.web.util.UriUtils;
  * Renders an {@link UpstreamError} as an HTML page from a Thymeleaf template.
  * <p>
  * The template is the first that exists of: the policy's own ({@code page.template}),
- * {@code gateway-errors/<status>}, {@code gateway-errors/5xx}, all looked up where the
- * application keeps its Thymeleaf templates, and finally the page shipped with the
- * starter ({@value #DEFAULT_TEMPLATE}). That page is self-contained: inline styles only,
- * no scripts, fonts or images, since whatever would serve them may be what is down. Pages
- * are sent with a {@code Content-Security-Policy} that allows nothing but inline styles
- * and {@code data:} images.
+ * {@code gateway-errors/<status>}, {@code gateway-errors/5xx}, all looked up as the
+ * application's Thymeleaf engine looks up its templates, and finally the page shipped
+ * with the starter ({@value #DEFAULT_TEMPLATE}). That page is self-contained: inline
+ * styles only, no scripts, fonts or images, since whatever would serve them may be what
+ * is down. Pages are sent with a {@code Content-Security-Policy} that allows nothing but
+ * inline styles and {@code data:} images.
  * <p>
- * The template model is described in {@code docs/configuration.md}; every value in it is
- * escaped by Thymeleaf where the template uses {@code th:text} or {@code th:attr}.
+ * Application templates are rendered by an engine with the application engine's template
+ * resolvers, dialects and link builders (so {@code spring.thymeleaf.*} and any dialect
+ * the application registered apply), whose messages are the application's first, then the
+ * starter's, so that {@code #{...}} reaches the starter's texts. The page shipped with
+ * the starter has an engine of its own and renders without an application engine. A
+ * template that fails to render is reported once and replaced by the starter's page, so
+ * that the status stays the gateway's.
+ * <p>
+ * Looking up and reading a template is blocking I/O: it happens on a worker thread, and
+ * only once per template where templates are cached. The template model is described in
+ * {@code docs/configuration.md}; every value in it is escaped by Thymeleaf where the
+ * template uses {@code th:text} or {@code th:attr}.
  */
 public class HtmlErrorRenderer implements UpstreamErrorRenderer, Ordered {
 
@@ -68,47 +80,56 @@ public class HtmlErrorRenderer implements UpstreamErrorRenderer, Ordered {
 	public static final String CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; "
 			+ "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+	private static final Log logger = LogFactory.getLog(HtmlErrorRenderer.class);
+
 	private static final MediaType TEXT_HTML_UTF8 = new MediaType(MediaType.TEXT_HTML, StandardCharsets.UTF_8);
 
 	private static final List<MediaType> MEDIA_TYPES = List.of(MediaType.TEXT_HTML);
 
-	private final SpringTemplateEngine templateEngine = new SpringTemplateEngine();
+	private final Template builtIn;
 
-	private final ApplicationTemplates applicationTemplates;
+	private final @Nullable SpringTemplateEngine applicationEngine;
 
-	private final Map<String, String> templatesByKey = new ConcurrentHashMap<>();
+	private final boolean cached;
+
+	private final Map<String, Template> templatesByKey = new ConcurrentHashMap<>();
+
+	private final Set<String> failedTemplates = ConcurrentHashMap.newKeySet();
 
 	/**
-	 * Create a renderer that looks for templates where the application keeps them.
+	 * Create a renderer.
 	 * @param messages the texts, also available to templates through {@code #{...}}
-	 * @param applicationContext the application, to load its templates from
-	 * @param prefix where the application's templates are, as in
-	 * {@code spring.thymeleaf.prefix}
-	 * @param suffix the suffix of template files, as in {@code spring.thymeleaf.suffix}
-	 * @param cache whether to cache templates and their lookup, as in
-	 * {@code spring.thymeleaf.cache}
+	 * @param applicationEngine the application's Thymeleaf engine, whose configuration
+	 * application templates are rendered with, or {@code null} to render the starter's
+	 * page only
 	 */
-	public HtmlErrorRenderer(ErrorMessages messages, ApplicationContext applicationContext, String prefix,
-			String suffix, boolean cache) {
-		this.applicationTemplates = new ApplicationTemplates(applicationContext, prefix, suffix, cache);
-		ClassLoaderTemplateResolver starter = new ClassLoaderTemplateResolver(HtmlErrorRenderer.class.getClassLoader());
-		starter.setPrefix("META-INF/");
-		starter.setSuffix(".html");
-		configure(starter, 2, true);
-		Set<ITemplateResolver> resolvers = new LinkedHashSet<>();
-		resolvers.add(this.applicationTemplates.resolver());
-		resolvers.add(starter);
-		this.templateEngine.setTemplateResolvers(resolvers);
-		this.templateEngine.setTemplateEngineMessageSource(messages.messageSource());
-		this.templateEngine.setEnableSpringELCompiler(true);
-	}
-
-	private static void configure(AbstractConfigurableTemplateResolver resolver, int order, boolean cache) {
+	public HtmlErrorRenderer(ErrorMessages messages, @Nullable SpringTemplateEngine applicationEngine) {
+		SpringTemplateEngine starter = new SpringTemplateEngine();
+		ClassLoaderTemplateResolver resolver = new ClassLoaderTemplateResolver(
+				HtmlErrorRenderer.class.getClassLoader());
+		resolver.setPrefix("META-INF/");
+		resolver.setSuffix(".html");
 		resolver.setTemplateMode(TemplateMode.HTML);
 		resolver.setCharacterEncoding(StandardCharsets.UTF_8.name());
-		resolver.setCacheable(cache);
-		resolver.setCheckExistence(true);
-		resolver.setOrder(order);
+		resolver.setCacheable(true);
+		starter.setTemplateResolver(resolver);
+		starter.setTemplateEngineMessageSource(messages.messageSource());
+		this.builtIn = new Template(starter, DEFAULT_TEMPLATE);
+		this.applicationEngine = (applicationEngine != null) ? likeTheApplications(applicationEngine, messages) : null;
+		this.cached = this.applicationEngine == null || this.applicationEngine.getTemplateResolvers()
+			.stream()
+			.allMatch((each) -> each instanceof AbstractConfigurableTemplateResolver configurable
+					&& configurable.isCacheable());
+	}
+
+	private static SpringTemplateEngine likeTheApplications(SpringTemplateEngine application, ErrorMessages messages) {
+		SpringTemplateEngine engine = new SpringTemplateEngine();
+		engine.setDialects(application.getDialects());
+		engine.setTemplateResolvers(application.getTemplateResolvers());
+		engine.setLinkBuilders(application.getLinkBuilders());
+		engine.setRenderHiddenMarkersBeforeCheckboxes(application.getRenderHiddenMarkersBeforeCheckboxes());
+		engine.setTemplateEngineMessageSource(messages.messageSource());
+		return engine;
 	}
 
 	@Override
@@ -118,6 +139,26 @@ public class HtmlErrorRenderer implements UpstreamErrorRenderer, Ordered {
 
 	@Override
 	public Mono<Void> render(UpstreamError error, MediaType mediaType, ServerWebExchange exchange) {
+		Context context = context(error);
+		String key = error.page().template() + "|" + error.status().value();
+		Template known = this.cached ? this.templatesByKey.get(key) : null;
+		Mono<String> html = (known != null) ? Mono.fromSupplier(() -> process(known, context))
+				: Mono.fromCallable(() -> {
+					Template template = findTemplate(error.page().template(), error.status().value());
+					String page = process(template, context);
+					if (this.cached) {
+						this.templatesByKey.put(key,
+								this.failedTemplates.contains(template.name()) ? this.builtIn : template);
+					}
+					return page;
+				}).subscribeOn(Schedulers.boundedElastic());
+		return html.flatMap((page) -> {
+			exchange.getResponse().getHeaders().set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+			return TextBodies.write(exchange.getResponse(), TEXT_HTML_UTF8, page);
+		});
+	}
+
+	private Context context(UpstreamError error) {
 		Context context = new Context(error.locale());
 		context.setVariable("status", error.status().value());
 		context.setVariable("reason", error.status().getReasonPhrase());
@@ -137,28 +178,52 @@ public class HtmlErrorRenderer implements UpstreamErrorRenderer, Ordered {
 		context.setVariable("details", error.details());
 		context.setVariable("routeId", (error.details() != null) ? error.routeId() : null);
 		context.setVariable("lang", error.locale().toLanguageTag());
-		String html = this.templateEngine.process(template(error.page().template(), error.status().value()), context);
-		exchange.getResponse().getHeaders().set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
-		return TextBodies.write(exchange.getResponse(), TEXT_HTML_UTF8, html);
+		return context;
 	}
 
-	private String template(@Nullable String own, int status) {
-		if (!this.applicationTemplates.cache()) {
-			return findTemplate(own, status);
+	/**
+	 * Render a template; an application template that fails is reported once and the
+	 * starter's page rendered instead.
+	 */
+	private String process(Template template, Context context) {
+		if (template == this.builtIn) {
+			return template.process(context);
 		}
-		return this.templatesByKey.computeIfAbsent(own + "|" + status, (key) -> findTemplate(own, status));
+		try {
+			return template.process(context);
+		}
+		catch (TemplateEngineException ex) {
+			if (this.failedTemplates.add(template.name())) {
+				logger.warn("Template '" + template.name() + "' failed; the gateway's own page is shown instead", ex);
+			}
+			return this.builtIn.process(context);
+		}
 	}
 
-	private String findTemplate(@Nullable String own, int status) {
-		if (own != null && this.applicationTemplates.exists(own)) {
-			return own;
-		}
-		for (String name : new String[] { "gateway-errors/" + status, "gateway-errors/5xx" }) {
-			if (this.applicationTemplates.exists(name)) {
-				return name;
+	private Template findTemplate(@Nullable String own, int status) {
+		if (this.applicationEngine != null) {
+			for (String name : new String[] { own, "gateway-errors/" + status, "gateway-errors/5xx" }) {
+				if (name != null && exists(this.applicationEngine, name)) {
+					return new Template(this.applicationEngine, name);
+				}
 			}
 		}
-		return DEFAULT_TEMPLATE;
+		return this.builtIn;
+	}
+
+	/**
+	 * Whether a template exists, asking the engine's resolvers in their order as
+	 * Thymeleaf's own template manager does.
+	 */
+	private static boolean exists(SpringTemplateEngine engine, String name) {
+		for (ITemplateResolver resolver : engine.getConfiguration().getTemplateResolvers()) {
+			TemplateResolution resolution = resolver.resolveTemplate(engine.getConfiguration(), null, name, null);
+			if (resolution != null && (resolution.isTemplateResourceExistenceVerified()
+					|| resolution.getTemplateResource().exists())) {
+				return true;
+			}
+		}
+		return false;
 	}
 
 	@Override
@@ -166,23 +231,10 @@ public class HtmlErrorRenderer implements UpstreamErrorRenderer, Ordered {
 		return 100;
 	}
 
-	/**
-	 * The application's own templates, where Spring Boot's Thymeleaf support looks for
-	 * them.
-	 */
-	private record ApplicationTemplates(ApplicationContext context, String prefix, String suffix, boolean cache) {
+	private record Template(SpringTemplateEngine engine, String name) {
 
-		SpringResourceTemplateResolver resolver() {
-			SpringResourceTemplateResolver resolver = new SpringResourceTemplateResolver();
-			resolver.setApplicationContext(this.context);
-			resolver.setPrefix(this.prefix);
-			resolver.setSuffix(this.suffix);
-			configure(resolver, 1, this.cache);
-			return resolver;
-		}
-
-		boolean exists(String name) {
-			return this.context.getResource(this.prefix + name + this.suffix).exists();
+		String process(Context context) {
+			return this.engine.process(this.name, context);
 		}
 
 	}

@@ -16,8 +16,20 @@
 
 package io.github.gatewayerrorpolicy.web;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+
+import io.github.gatewayerrorpolicy.classify.ErrorType;
+import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
+import org.springframework.mock.web.server.MockServerWebExchange;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -25,6 +37,23 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Tests for {@link HtmlErrorRenderer}.
  */
 class HtmlErrorRendererTests {
+
+	@Test
+	void rendersTheGatewaysPageWithoutAnApplicationEngine() {
+		HtmlErrorRenderer renderer = new HtmlErrorRenderer(new ErrorMessages(), null);
+		MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/orders/42"));
+		UpstreamError error = new UpstreamError(HttpStatus.BAD_GATEWAY, ErrorType.CONNECTION_REFUSED, null,
+				"Connection refused", "The service refused the connection.", null, "/orders/42", "req-1", null,
+				"orders", Instant.EPOCH, null, Locale.ENGLISH, new ErrorPolicy.Page(null, null, null, "orders/own"));
+		renderer.render(error, MediaType.TEXT_HTML, exchange).block(Duration.ofSeconds(10));
+		assertThat(exchange.getResponse().getHeaders().getContentType()).hasToString("text/html;charset=UTF-8");
+		assertThat(exchange.getResponse().getHeaders().getFirst("Content-Security-Policy"))
+			.isEqualTo(HtmlErrorRenderer.CONTENT_SECURITY_POLICY);
+		assertThat(exchange.getResponse().getBodyAsString().block(Duration.ofSeconds(10)))
+			.contains("<title>502 Bad Gateway</title>")
+			.contains("The service refused the connection.")
+			.contains("req-1");
+	}
 
 	@ParameterizedTest
 	@CsvSource(delimiter = '|', textBlock = """
