@@ -29,9 +29,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.gatewayerrorpolicy.test.ErrorPathAssertions;
 import io.github.gatewayerrorpolicy.test.GatewayClient;
+import io.github.gatewayerrorpolicy.test.PoolGauges;
 import io.github.gatewayerrorpolicy.test.TestGateway;
 import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
 import io.github.gatewayerrorpolicy.upstreams.SelfSignedTls;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -129,6 +131,12 @@ class ConnectionLifecycleTests {
 	void connect(@LocalServerPort int port) {
 		this.port = port;
 		this.gateway = new GatewayClient(port);
+	}
+
+	@AfterAll
+	static void forgetPoolGauges() {
+		PoolGauges.forget(OK.port(), UNTRUSTED.port(), IDLE_CLOSING.port(), SWALLOWING.port(), BODY_CUT.port(),
+				EARLY_413.port(), STREAMING.port(), CLOSING_ON_REUSE.port());
 	}
 
 	@DynamicPropertySource
