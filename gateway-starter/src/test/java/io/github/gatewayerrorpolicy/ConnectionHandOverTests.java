@@ -27,12 +27,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.github.gatewayerrorpolicy.test.GatewayClient;
+import io.github.gatewayerrorpolicy.test.PoolGauges;
 import io.github.gatewayerrorpolicy.test.TestGateway;
 import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -85,6 +87,9 @@ class ConnectionHandOverTests {
 		}
 	});
 
+	@Autowired
+	MeterRegistry registry;
+
 	@DynamicPropertySource
 	static void routes(DynamicPropertyRegistry registry) {
 		TestGateway.route(registry, 0, "upstream", UPSTREAM.url(), Map.of());
@@ -110,12 +115,14 @@ class ConnectionHandOverTests {
 		assertThat(UPSTREAM.connections()).isEqualTo(2);
 	}
 
-	private static double pendingAcquires() {
-		return Metrics.globalRegistry.find("reactor.netty.connection.provider.pending.connections")
-			.gauges()
-			.stream()
-			.mapToDouble(Gauge::value)
-			.sum();
+	private double pendingAcquires() {
+		return PoolGauges.value(this.registry, "reactor.netty.connection.provider.pending.connections",
+				UPSTREAM.port());
+	}
+
+	@AfterAll
+	static void forgetPoolGauges() {
+		PoolGauges.forget(UPSTREAM.port());
 	}
 
 	private static HttpResponse<String> send(GatewayClient gateway, String method, String path) {

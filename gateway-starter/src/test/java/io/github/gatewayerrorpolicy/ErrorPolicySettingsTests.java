@@ -53,7 +53,8 @@ import static org.awaitility.Awaitility.await;
 				"gateway.error-policy.retry-after.http-response-timeout=1500ms",
 				"gateway.error-policy.mask-upstream-errors=503", "gateway.error-policy.page.site-name=Example Shop",
 				"gateway.error-policy.page.support-url=https://help.example.com/contact",
-				"gateway.error-policy.page.status-page-url=https://status.example.com" })
+				"gateway.error-policy.page.status-page-url=https://status.example.com",
+				"gateway.error-policy.problem-type-base=https://errors.example.com/problems/" })
 class ErrorPolicySettingsTests {
 
 	static final ReservedPort REFUSED = ReservedPort.reserve();
@@ -123,6 +124,7 @@ class ErrorPolicySettingsTests {
 		JsonNode document = GatewayClient.json(problem);
 		assertThat(document.get("status").asInt()).isEqualTo(503);
 		assertThat(document.get("error").asString()).isEqualTo("connection_refused");
+		assertThat(document.get("type").asString()).isEqualTo("https://errors.example.com/problems/connection_refused");
 		assertThat(document.has("details")).isFalse();
 	}
 

@@ -29,6 +29,7 @@ import io.github.gatewayerrorpolicy.upstreams.FullBacklogListener;
 import io.github.gatewayerrorpolicy.upstreams.LoopbackDns;
 import io.github.gatewayerrorpolicy.upstreams.ReservedPort;
 import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
+import io.github.gatewayerrorpolicy.web.ProblemDetailRenderer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -142,7 +143,7 @@ class UpstreamFailureResponseTests {
 		HttpResponse<String> problem = get(path, "application/problem+json");
 		assertGenerated(problem, status, type, "application/problem+json");
 		JsonNode document = GatewayClient.json(problem);
-		assertThat(document.get("type").asString()).isEqualTo("https://gatewayerrorpolicy.github.io/problems/" + type);
+		assertThat(document.get("type").asString()).isEqualTo(ProblemDetailRenderer.PROXY_ERROR_TYPES.toString());
 		assertThat(document.get("title").asString()).isNotBlank();
 		assertThat(document.get("status").asInt()).isEqualTo(status);
 		assertThat(document.get("detail").asString()).isNotBlank();

@@ -17,7 +17,6 @@
 package io.github.gatewayerrorpolicy.autoconfigure;
 
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -33,7 +32,6 @@ import io.github.gatewayerrorpolicy.policy.ProxyStatus;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpStatus;
-import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.util.StringUtils;
 
@@ -49,7 +47,7 @@ final class ErrorPolicyFactory {
 
 	private static final Pattern TEMPLATE_NAME = Pattern.compile("[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*");
 
-	private static final String ERROR_TYPES = Arrays.stream(ErrorType.values())
+	static final String ERROR_TYPES = Arrays.stream(ErrorType.values())
 		.map(ErrorPolicyFactory::propertyKey)
 		.collect(Collectors.joining(", "));
 
@@ -84,11 +82,11 @@ final class ErrorPolicyFactory {
 			.enabled(properties.isEnabled())
 			.exposeDetails(properties.isExposeDetails());
 		properties.getStatus()
-			.forEach((key, status) -> policy.status(errorType(prefix + ".status", key),
-					serverError(prefix + ".status." + key, status)));
+			.forEach((type, status) -> policy.status(configurable(prefix + ".status", type),
+					serverError(prefix + ".status." + propertyKey(type), status)));
 		properties.getRetryAfter()
-			.forEach((key, delay) -> policy.retryAfter(errorType(prefix + ".retry-after", key),
-					delay(prefix + ".retry-after." + key, delay)));
+			.forEach((type, delay) -> policy.retryAfter(configurable(prefix + ".retry-after", type),
+					delay(prefix + ".retry-after." + propertyKey(type), delay)));
 		Set<Integer> masked = new LinkedHashSet<>();
 		List<Integer> statuses = properties.getMaskUpstreamErrors();
 		for (int i = 0; i < statuses.size(); i++) {
@@ -96,7 +94,7 @@ final class ErrorPolicyFactory {
 		}
 		policy.maskedStatuses(masked);
 		Set<MediaType> mediaTypes = new LinkedHashSet<>();
-		List<String> configured = properties.getMediaTypes();
+		List<MediaType> configured = properties.getMediaTypes();
 		for (int i = 0; i < configured.size(); i++) {
 			mediaTypes.add(mediaType(prefix + ".media-types[" + i + "]", configured.get(i)));
 		}
@@ -140,6 +138,10 @@ final class ErrorPolicyFactory {
 			throw new InvalidErrorPolicyException(prefix + ".pool.max-pending", maxPending,
 					"0 or more, or no value for no limit but the acquire timeout");
 		}
+		URI problemTypeBase = properties.getProblemTypeBase();
+		if (problemTypeBase != null) {
+			url(prefix + ".problem-type-base", problemTypeBase, "http", "https");
+		}
 		int recent = properties.getEndpoint().getRecentFailures();
 		if (recent < 0 || recent > MAX_RECENT_FAILURES) {
 			throw new InvalidErrorPolicyException(prefix + ".endpoint.recent-failures", recent,
@@ -157,18 +159,15 @@ final class ErrorPolicyFactory {
 	}
 
 	/**
-	 * The error type a key names, in any of the forms Spring Boot's relaxed binding lets
-	 * through: {@code connection-refused}, {@code connection_refused} or
-	 * {@code connectionrefused}.
+	 * An error type whose answer can be configured: not {@code http_request_error}, which
+	 * the server answers itself.
 	 */
-	private static ErrorType errorType(String property, String key) {
-		String normalized = key.replace("-", "").replace("_", "").toLowerCase(Locale.ROOT);
-		for (ErrorType type : ErrorType.values()) {
-			if (type.token().replace("_", "").equals(normalized)) {
-				return type;
-			}
+	private static ErrorType configurable(String property, ErrorType type) {
+		if (type == ErrorType.HTTP_REQUEST_ERROR) {
+			throw new InvalidErrorPolicyException(property + "." + propertyKey(type), propertyKey(type),
+					"an error type the gateway answers: http-request-error is answered 400 by the server");
 		}
-		throw new InvalidErrorPolicyException(property + "." + key, key, "an error type: one of " + ERROR_TYPES);
+		return type;
 	}
 
 	private static HttpStatus serverError(String property, @Nullable Integer status) {
@@ -188,39 +187,26 @@ final class ErrorPolicyFactory {
 		return delay;
 	}
 
-	private MediaType mediaType(String property, String value) {
-		try {
-			MediaType mediaType = MediaType.parseMediaType(value);
-			for (MediaType offered : this.mediaTypes) {
-				if (offered.equalsTypeAndSubtype(mediaType)) {
-					return offered;
-				}
+	private MediaType mediaType(String property, MediaType value) {
+		for (MediaType offered : this.mediaTypes) {
+			if (offered.equalsTypeAndSubtype(value)) {
+				return offered;
 			}
-		}
-		catch (InvalidMediaTypeException ex) {
-			// reported below
 		}
 		throw new InvalidErrorPolicyException(property, value, "a media type the gateway can write: one of "
 				+ this.mediaTypes.stream().map(MediaType::toString).collect(Collectors.joining(", ")));
 	}
 
-	private static @Nullable URI url(String property, @Nullable String value, String... schemes) {
-		if (value == null) {
+	private static @Nullable URI url(String property, @Nullable URI url, String... schemes) {
+		if (url == null) {
 			return null;
 		}
-		String expected = "an absolute " + String.join(", ", schemes) + " URL";
-		try {
-			URI url = new URI(value);
-			String scheme = (url.getScheme() != null) ? url.getScheme().toLowerCase(Locale.ROOT) : "";
-			boolean needsHost = scheme.startsWith("http");
-			if (Arrays.asList(schemes).contains(scheme) && (!needsHost || StringUtils.hasText(url.getHost()))) {
-				return url;
-			}
+		String scheme = (url.getScheme() != null) ? url.getScheme().toLowerCase(Locale.ROOT) : "";
+		boolean needsHost = scheme.startsWith("http");
+		if (Arrays.asList(schemes).contains(scheme) && (!needsHost || StringUtils.hasText(url.getHost()))) {
+			return url;
 		}
-		catch (URISyntaxException ex) {
-			// reported below
-		}
-		throw new InvalidErrorPolicyException(property, value, expected);
+		throw new InvalidErrorPolicyException(property, url, "an absolute " + String.join(", ", schemes) + " URL");
 	}
 
 	private static @Nullable String template(String property, @Nullable String name) {

@@ -16,23 +16,38 @@
 
 package io.github.gatewayerrorpolicy.autoconfigure;
 
+import java.util.function.UnaryOperator;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 
 /**
  * Reports an {@link InvalidErrorPolicyException} at start-up: the setting, its value and
- * what it may be instead.
+ * what it may be instead. A setting under {@code gateway.error-policy} that Spring Boot
+ * could not bind (an unknown error type as a key, a media type or URL that does not
+ * parse) is reported the same way.
  */
-class ErrorPolicyFailureAnalyzer extends AbstractFailureAnalyzer<InvalidErrorPolicyException> {
+class ErrorPolicyFailureAnalyzer extends AbstractFailureAnalyzer<Exception> {
 
 	@Override
-	protected FailureAnalysis analyze(Throwable rootFailure, InvalidErrorPolicyException cause) {
+	protected @Nullable FailureAnalysis analyze(Throwable rootFailure, Exception cause) {
+		InvalidErrorPolicyException invalid = findCause(rootFailure, InvalidErrorPolicyException.class);
+		if (invalid == null) {
+			BindException bind = findCause(rootFailure, BindException.class);
+			if (bind == null || !bind.getName().toString().startsWith(GatewayErrorPolicyProperties.PREFIX + ".")) {
+				return null;
+			}
+			invalid = InvalidErrorPolicyException.from(bind, UnaryOperator.identity());
+		}
 		String description = String.format(
 				"The gateway error policy is not configured correctly:%n%n"
 						+ "    Property: %s%n    Value: \"%s\"%n    Reason: expected %s",
-				cause.getProperty(), cause.getValue(), cause.getExpected());
-		String action = String.format("Change '%s' to %s.", cause.getProperty(), cause.getExpected());
-		return new FailureAnalysis(description, action, cause);
+				invalid.getProperty(), invalid.getValue(), invalid.getExpected());
+		String action = String.format("Change '%s' to %s.", invalid.getProperty(), invalid.getExpected());
+		return new FailureAnalysis(description, action, invalid);
 	}
 
 }

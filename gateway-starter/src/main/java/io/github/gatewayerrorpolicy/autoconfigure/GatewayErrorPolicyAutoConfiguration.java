@@ -22,6 +22,7 @@ import io.github.gatewayerrorpolicy.classify.DefaultUpstreamFailureClassifier;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailureClassifier;
 import io.github.gatewayerrorpolicy.client.UpstreamReadTimeout;
 import io.github.gatewayerrorpolicy.client.UpstreamResponseValidation;
+import io.github.gatewayerrorpolicy.filter.RequestBodyDecoding;
 import io.github.gatewayerrorpolicy.filter.RequestValidationFilter;
 import io.github.gatewayerrorpolicy.filter.UpstreamFailureFilter;
 import io.github.gatewayerrorpolicy.filter.UpstreamResponseBodyFilter;
@@ -59,6 +60,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.route.RouteLocator;
 import org.springframework.context.ApplicationContext;
@@ -96,8 +98,9 @@ public final class GatewayErrorPolicyAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	ProblemDetailRenderer problemDetailRenderer(ServerCodecConfigurer codecs) {
-		return new ProblemDetailRenderer(codecs);
+	ProblemDetailRenderer problemDetailRenderer(ServerCodecConfigurer codecs, GatewayErrorPolicyProperties properties) {
+		ErrorPolicyFactory.validateGlobal(properties);
+		return new ProblemDetailRenderer(codecs, properties.getProblemTypeBase());
 	}
 
 	@Bean
@@ -203,6 +206,18 @@ public final class GatewayErrorPolicyAutoConfiguration {
 		@ConditionalOnMissingBean
 		HtmlErrorRenderer htmlErrorRenderer(ErrorMessages messages, ObjectProvider<SpringTemplateEngine> engines) {
 			return new HtmlErrorRenderer(messages, engines.getIfUnique());
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(NettyServerCustomizer.class)
+	static class ReactorNettyServerConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		RequestBodyDecoding requestBodyDecoding() {
+			return new RequestBodyDecoding();
 		}
 
 	}

@@ -16,21 +16,24 @@
 
 package io.github.gatewayerrorpolicy.autoconfigure;
 
+import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import io.github.gatewayerrorpolicy.classify.ErrorType;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.http.MediaType;
 
 /**
  * Configuration of the gateway error policy. The same settings, under a route's
  * {@code error-policy} metadata, override these for that route, except
- * {@code read-timeout}, {@code logging}, {@code endpoint} and {@code pool}, which are
- * global.
+ * {@code read-timeout}, {@code problem-type-base}, {@code logging}, {@code endpoint} and
+ * {@code pool}, which are global.
  */
 @ConfigurationProperties(GatewayErrorPolicyProperties.PREFIX)
 public class GatewayErrorPolicyProperties {
@@ -50,13 +53,13 @@ public class GatewayErrorPolicyProperties {
 	 * Status to answer each error type with, instead of the one RFC 9209 recommends. Keys
 	 * are error types such as 'connection-refused'; values must be 5xx statuses.
 	 */
-	private Map<String, Integer> status = new LinkedHashMap<>();
+	private Map<ErrorType, Integer> status = new LinkedHashMap<>();
 
 	/**
 	 * How long clients should wait before retrying, per error type, sent as a
 	 * 'Retry-After' header in whole seconds on 502, 503 and 504 answers.
 	 */
-	private Map<String, Duration> retryAfter = new LinkedHashMap<>();
+	private Map<ErrorType, Duration> retryAfter = new LinkedHashMap<>();
 
 	/**
 	 * Whether answers carry technical details for internal environments: where in the
@@ -77,9 +80,18 @@ public class GatewayErrorPolicyProperties {
 	 * e.g. 'text/html' first to send pages to clients that accept anything. Empty to
 	 * offer all: problem+json, json, HTML (with Thymeleaf) and plain text, in that order.
 	 */
-	private List<String> mediaTypes = new ArrayList<>();
+	private List<MediaType> mediaTypes = new ArrayList<>();
 
 	private final ProxyStatusHeader proxyStatus = new ProxyStatusHeader();
+
+	/**
+	 * Base URI of the 'type' member of problem documents: the error type is appended, so
+	 * 'https://errors.example.com/' gives
+	 * 'https://errors.example.com/connection_refused'. Unset, every failure's type is the
+	 * IANA registry of proxy error types, which documents them all, and the 'error'
+	 * member tells which. Global only.
+	 */
+	private @Nullable URI problemTypeBase;
 
 	private final Page page = new Page();
 
@@ -103,19 +115,19 @@ public class GatewayErrorPolicyProperties {
 		this.enabled = enabled;
 	}
 
-	public Map<String, Integer> getStatus() {
+	public Map<ErrorType, Integer> getStatus() {
 		return this.status;
 	}
 
-	public void setStatus(Map<String, Integer> status) {
+	public void setStatus(Map<ErrorType, Integer> status) {
 		this.status = status;
 	}
 
-	public Map<String, Duration> getRetryAfter() {
+	public Map<ErrorType, Duration> getRetryAfter() {
 		return this.retryAfter;
 	}
 
-	public void setRetryAfter(Map<String, Duration> retryAfter) {
+	public void setRetryAfter(Map<ErrorType, Duration> retryAfter) {
 		this.retryAfter = retryAfter;
 	}
 
@@ -135,16 +147,24 @@ public class GatewayErrorPolicyProperties {
 		this.maskUpstreamErrors = maskUpstreamErrors;
 	}
 
-	public List<String> getMediaTypes() {
+	public List<MediaType> getMediaTypes() {
 		return this.mediaTypes;
 	}
 
-	public void setMediaTypes(List<String> mediaTypes) {
+	public void setMediaTypes(List<MediaType> mediaTypes) {
 		this.mediaTypes = mediaTypes;
 	}
 
 	public ProxyStatusHeader getProxyStatus() {
 		return this.proxyStatus;
+	}
+
+	public @Nullable URI getProblemTypeBase() {
+		return this.problemTypeBase;
+	}
+
+	public void setProblemTypeBase(@Nullable URI problemTypeBase) {
+		this.problemTypeBase = problemTypeBase;
 	}
 
 	public Page getPage() {
@@ -297,12 +317,12 @@ public class GatewayErrorPolicyProperties {
 		 * Where visitors can contact support: an http, https or mailto URL, linked from
 		 * the page.
 		 */
-		private @Nullable String supportUrl;
+		private @Nullable URI supportUrl;
 
 		/**
 		 * A status page of the service: an http or https URL, linked from the page.
 		 */
-		private @Nullable String statusPageUrl;
+		private @Nullable URI statusPageUrl;
 
 		/**
 		 * Name of an application Thymeleaf template to render, e.g. 'orders/unavailable';
@@ -318,19 +338,19 @@ public class GatewayErrorPolicyProperties {
 			this.siteName = siteName;
 		}
 
-		public @Nullable String getSupportUrl() {
+		public @Nullable URI getSupportUrl() {
 			return this.supportUrl;
 		}
 
-		public void setSupportUrl(@Nullable String supportUrl) {
+		public void setSupportUrl(@Nullable URI supportUrl) {
 			this.supportUrl = supportUrl;
 		}
 
-		public @Nullable String getStatusPageUrl() {
+		public @Nullable URI getStatusPageUrl() {
 			return this.statusPageUrl;
 		}
 
-		public void setStatusPageUrl(@Nullable String statusPageUrl) {
+		public void setStatusPageUrl(@Nullable URI statusPageUrl) {
 			this.statusPageUrl = statusPageUrl;
 		}
 

@@ -16,7 +16,18 @@
 
 package io.github.gatewayerrorpolicy.autoconfigure;
 
+import java.net.URI;
+import java.time.Duration;
+import java.util.function.UnaryOperator;
+
+import io.github.gatewayerrorpolicy.classify.ErrorType;
 import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.context.properties.bind.BindException;
+import org.springframework.boot.context.properties.bind.UnboundConfigurationPropertiesException;
+import org.springframework.boot.context.properties.source.ConfigurationProperty;
+import org.springframework.core.convert.ConversionFailedException;
+import org.springframework.http.MediaType;
 
 /**
  * A setting of the gateway error policy, global or on a route, has a value that is not
@@ -53,6 +64,61 @@ public class InvalidErrorPolicyException extends IllegalStateException {
 
 	public String getExpected() {
 		return this.expected;
+	}
+
+	/**
+	 * Describe what Spring Boot's binder could not bind, in the same terms.
+	 * @param ex what the binder raised
+	 * @param propertyName the name the setting is known by, from the one it was bound as
+	 * @return the exception to report
+	 */
+	static InvalidErrorPolicyException from(BindException ex, UnaryOperator<String> propertyName) {
+		if (ex.getCause() instanceof UnboundConfigurationPropertiesException unbound) {
+			ConfigurationProperty property = unbound.getUnboundProperties().iterator().next();
+			return new InvalidErrorPolicyException(propertyName.apply(property.getName().toString()),
+					property.getValue(), "a known setting, as documented for gateway.error-policy");
+		}
+		ConfigurationProperty property = ex.getProperty();
+		ConversionFailedException conversion = findConversionFailure(ex);
+		String name = (property != null) ? property.getName().toString() : ex.getName().toString();
+		Object value = (property != null) ? property.getValue() : (conversion != null) ? conversion.getValue() : null;
+		Class<?> type = (conversion != null) ? conversion.getTargetType().getType()
+				: ex.getTarget().getType().resolve();
+		if (property == null && conversion != null && type == ErrorType.class) {
+			name = name + "." + value;
+		}
+		return new InvalidErrorPolicyException(propertyName.apply(name), value, describe(type));
+	}
+
+	private static @Nullable ConversionFailedException findConversionFailure(Throwable ex) {
+		for (Throwable cause = ex; cause != null; cause = cause.getCause()) {
+			if (cause instanceof ConversionFailedException conversion) {
+				return conversion;
+			}
+		}
+		return null;
+	}
+
+	private static String describe(@Nullable Class<?> type) {
+		if (type == Integer.class || type == int.class) {
+			return "a number such as 503";
+		}
+		if (type == Duration.class) {
+			return "a duration such as 30s";
+		}
+		if (type == Boolean.class || type == boolean.class) {
+			return "true or false";
+		}
+		if (type == ErrorType.class) {
+			return "an error type: one of " + ErrorPolicyFactory.ERROR_TYPES;
+		}
+		if (type == MediaType.class) {
+			return "a media type the gateway can write, such as text/html";
+		}
+		if (type == URI.class) {
+			return "an absolute URL such as https://status.example.com";
+		}
+		return "a value of type " + ((type != null) ? type.getSimpleName() : "unknown");
 	}
 
 }

@@ -16,7 +16,6 @@
 
 package io.github.gatewayerrorpolicy.autoconfigure;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,9 +35,7 @@ import org.springframework.boot.context.properties.bind.BindHandler;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.bind.PropertySourcesPlaceholdersResolver;
-import org.springframework.boot.context.properties.bind.UnboundConfigurationPropertiesException;
 import org.springframework.boot.context.properties.bind.handler.NoUnboundElementsBindHandler;
-import org.springframework.boot.context.properties.source.ConfigurationProperty;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyNameException;
@@ -67,7 +64,8 @@ public class RouteErrorPolicyResolver implements ErrorPolicyResolver, PerRouteSt
 
 	private static final Log logger = LogFactory.getLog(RouteErrorPolicyResolver.class);
 
-	private static final List<String> GLOBAL_ONLY = List.of("read-timeout", "logging", "endpoint", "pool");
+	private static final List<String> GLOBAL_ONLY = List.of("read-timeout", "problem-type-base", "logging", "endpoint",
+			"pool");
 
 	private final ErrorPolicy global;
 
@@ -154,29 +152,8 @@ public class RouteErrorPolicyResolver implements ErrorPolicyResolver, PerRouteSt
 			return this.factory.create(properties, prefix);
 		}
 		catch (BindException ex) {
-			if (ex.getCause() instanceof UnboundConfigurationPropertiesException unbound) {
-				ConfigurationProperty property = unbound.getUnboundProperties().iterator().next();
-				throw new InvalidErrorPolicyException(routeProperty(prefix, property.getName().toString()),
-						property.getValue(), "a known setting, as documented for gateway.error-policy");
-			}
-			ConfigurationProperty property = ex.getProperty();
-			throw new InvalidErrorPolicyException(
-					routeProperty(prefix, (property != null) ? property.getName().toString() : ex.getName().toString()),
-					(property != null) ? property.getValue() : null, describe(ex.getTarget().getType().resolve()));
+			throw InvalidErrorPolicyException.from(ex, (name) -> routeProperty(prefix, name));
 		}
-	}
-
-	private static String describe(@Nullable Class<?> type) {
-		if (type == Integer.class) {
-			return "a number such as 503";
-		}
-		if (type == Duration.class) {
-			return "a duration such as 30s";
-		}
-		if (type == Boolean.class || type == boolean.class) {
-			return "true or false";
-		}
-		return "a value of type " + ((type != null) ? type.getSimpleName() : "unknown");
 	}
 
 	private static String routeProperty(String prefix, String name) {

@@ -57,7 +57,9 @@ import org.springframework.cloud.gateway.support.TimeoutException;
  * <li>TLS: {@code SSLException}, with a {@code GeneralSecurityException} in its chain
  * when the certificate was refused;</li>
  * <li>pool exhausted: Reactor Pool's acquire-timeout or pending-limit exception;</li>
- * <li>no instance for an {@code lb:} route: the gateway's {@code NotFoundException}.</li>
+ * <li>no instance for an {@code lb:} route: the gateway's {@code NotFoundException};</li>
+ * <li>a client request body that failed to decode:
+ * {@link InvalidRequestBodyException}.</li>
  * </ul>
  */
 public class DefaultUpstreamFailureClassifier implements UpstreamFailureClassifier {
@@ -86,6 +88,9 @@ public class DefaultUpstreamFailureClassifier implements UpstreamFailureClassifi
 		}
 		if (error instanceof TimeoutException) {
 			return ErrorType.HTTP_RESPONSE_TIMEOUT;
+		}
+		if (error instanceof InvalidRequestBodyException) {
+			return ErrorType.HTTP_REQUEST_ERROR;
 		}
 		if (error instanceof NotFoundException) {
 			return ErrorType.DESTINATION_UNAVAILABLE;

@@ -72,8 +72,15 @@ public enum ErrorType {
 	/** No response head arrived within the response timeout. */
 	HTTP_RESPONSE_TIMEOUT("http_response_timeout", HttpStatus.GATEWAY_TIMEOUT),
 
+	/**
+	 * The client's request could not be forwarded because it is malformed; its body
+	 * failed to decode after the upstream request had begun, which was then ended in
+	 * error. The server has answered the client already.
+	 */
+	HTTP_REQUEST_ERROR("http_request_error", HttpStatus.BAD_REQUEST),
+
 	/** The upstream call failed in a way no other type describes. */
-	PROXY_INTERNAL_ERROR("proxy_internal_error", HttpStatus.BAD_GATEWAY);
+	PROXY_INTERNAL_ERROR("proxy_internal_error", HttpStatus.INTERNAL_SERVER_ERROR);
 
 	private final String token;
 

@@ -28,9 +28,7 @@ import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.server.reactive.AbstractServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequest;
-import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebExchange;
 
@@ -132,12 +130,8 @@ public class RequestValidationFilter implements GlobalFilter, Ordered {
 	}
 
 	private static @Nullable HttpVersion version(ServerHttpRequest request) {
-		while (request instanceof ServerHttpRequestDecorator decorator) {
-			request = decorator.getDelegate();
-		}
-		return (request instanceof AbstractServerHttpRequest server
-				&& server.getNativeRequest() instanceof HttpServerRequest nativeRequest) ? nativeRequest.version()
-						: null;
+		HttpServerRequest nativeRequest = NativeRequests.of(request);
+		return (nativeRequest != null) ? nativeRequest.version() : null;
 	}
 
 	@Override

@@ -106,7 +106,10 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 			return chain.filter(exchange);
 		}
 		ErrorResponseWriter.rememberGatewayHeaders(exchange);
-		return route(exchange, chain, true).then(Mono.defer(() -> onResponseHead(exchange)));
+		ServerHttpRequest guarded = RequestBodyDecoding.guard(exchange.getRequest());
+		ServerWebExchange routed = (guarded != exchange.getRequest()) ? exchange.mutate().request(guarded).build()
+				: exchange;
+		return route(routed, chain, true).then(Mono.defer(() -> onResponseHead(routed)));
 	}
 
 	/**

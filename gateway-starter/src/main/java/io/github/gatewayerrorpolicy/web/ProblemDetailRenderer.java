@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.github.gatewayerrorpolicy.classify.ErrorType;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 import org.springframework.core.Ordered;
@@ -37,11 +38,13 @@ import org.springframework.web.server.ServerWebExchange;
  * application's own codecs, as {@code application/problem+json} or, for clients that ask
  * for it, {@code application/json}.
  * <p>
- * Members: {@code type} (a URI per error type), {@code title}, {@code status},
- * {@code detail}, {@code instance} (the request path), and the extension members
- * {@code error} (the RFC 9209 type), {@code requestId} and {@code route}; where tracing
- * is on, also {@code traceId}; where the policy exposes details, also {@code details}. In
- * place of a masked upstream error response there is no {@code type} (which means
+ * Members: {@code type}, {@code title}, {@code status}, {@code detail}, {@code instance}
+ * (the path the client requested), and the extension members {@code error} (the RFC 9209
+ * type), {@code requestId} and {@code route}; where tracing is on, also {@code traceId};
+ * where the policy exposes details, also {@code details}. {@code type} is the IANA
+ * registry of proxy error types, which documents every error type (the {@code error}
+ * member tells which), unless a base is given: then the error type resolved against it.
+ * In place of a masked upstream error response there is no {@code type} (which means
  * {@code about:blank}) and no {@code error}, and {@code receivedStatus} holds the
  * upstream's status.
  *
@@ -50,9 +53,10 @@ import org.springframework.web.server.ServerWebExchange;
 public class ProblemDetailRenderer implements UpstreamErrorRenderer, Ordered {
 
 	/**
-	 * The base that the default problem type URIs are resolved against.
+	 * The registry of proxy error types, the default {@code type} of every failure.
 	 */
-	public static final URI DEFAULT_TYPE_BASE = URI.create("https://gatewayerrorpolicy.github.io/problems/");
+	public static final URI PROXY_ERROR_TYPES = URI
+		.create("https://www.iana.org/assignments/http-proxy-status/http-proxy-status.xhtml");
 
 	private static final ResolvableType PROBLEM_DETAIL = ResolvableType.forClass(ProblemDetail.class);
 
@@ -64,19 +68,20 @@ public class ProblemDetailRenderer implements UpstreamErrorRenderer, Ordered {
 	private final Map<ErrorType, URI> types = new EnumMap<>(ErrorType.class);
 
 	public ProblemDetailRenderer(ServerCodecConfigurer codecs) {
-		this(codecs, DEFAULT_TYPE_BASE);
+		this(codecs, null);
 	}
 
 	/**
 	 * Create a renderer whose problem types are resolved against the given base.
 	 * @param codecs the codecs to find a JSON writer in
-	 * @param typeBase the base of the problem type URIs; the error type is appended
+	 * @param typeBase the base of the problem type URIs, to which the error type is
+	 * appended, or {@code null} for {@link #PROXY_ERROR_TYPES} as every failure's type
 	 */
-	public ProblemDetailRenderer(ServerCodecConfigurer codecs, URI typeBase) {
+	public ProblemDetailRenderer(ServerCodecConfigurer codecs, @Nullable URI typeBase) {
 		this.writers = Map.of(MediaType.APPLICATION_PROBLEM_JSON, writer(codecs, MediaType.APPLICATION_PROBLEM_JSON),
 				MediaType.APPLICATION_JSON, writer(codecs, MediaType.APPLICATION_JSON));
 		for (ErrorType type : ErrorType.values()) {
-			this.types.put(type, typeBase.resolve(type.token()));
+			this.types.put(type, (typeBase != null) ? typeBase.resolve(type.token()) : PROXY_ERROR_TYPES);
 		}
 	}
 

@@ -91,6 +91,13 @@ public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Or
 		}
 		ErrorType type = this.classifier.classify(failure);
 		exchange.getAttributes().remove(ExceptionHandlingWebHandler.HANDLED_WEB_EXCEPTION);
+		if (type == ErrorType.HTTP_REQUEST_ERROR) {
+			// the server has answered the client's malformed request already; the
+			// upstream
+			// request was ended in error
+			this.events.publish(exchange, type, type.defaultStatus().value(), Outcome.ABORTED, ex);
+			return Mono.empty();
+		}
 		ServerHttpResponse response = exchange.getResponse();
 		if (response.isCommitted()) {
 			HttpStatusCode sent = response.getStatusCode();

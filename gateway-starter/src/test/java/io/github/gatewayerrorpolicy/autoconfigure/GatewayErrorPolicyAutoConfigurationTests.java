@@ -192,6 +192,12 @@ class GatewayErrorPolicyAutoConfigurationTests {
 	}
 
 	@Test
+	void requestErrorsAreNotTheGatewaysToAnswer() {
+		assertInvalid("gateway.error-policy.status.http-request-error=502",
+				"gateway.error-policy.status.http-request-error", "http-request-error", "answered 400 by the server");
+	}
+
+	@Test
 	void negativeDurationStopsStartUp() {
 		assertInvalid("gateway.error-policy.retry-after.connection-refused=-5s",
 				"gateway.error-policy.retry-after.connection-refused", "PT-5S", "a duration of zero or more");
@@ -200,7 +206,12 @@ class GatewayErrorPolicyAutoConfigurationTests {
 	@Test
 	void malformedUrlStopsStartUp() {
 		assertInvalid("gateway.error-policy.page.support-url=support page", "gateway.error-policy.page.support-url",
-				"support page", "an absolute http, https, mailto URL");
+				"support page", "an absolute URL");
+		assertInvalid("gateway.error-policy.page.support-url=ftp://files.example.com",
+				"gateway.error-policy.page.support-url", "ftp://files.example.com",
+				"an absolute http, https, mailto URL");
+		assertInvalid("gateway.error-policy.problem-type-base=urn:problems", "gateway.error-policy.problem-type-base",
+				"urn:problems", "an absolute http, https URL");
 		assertInvalid("gateway.error-policy.page.status-page-url=javascript:alert(1)",
 				"gateway.error-policy.page.status-page-url", "javascript:alert(1)", "an absolute http, https URL");
 		assertInvalid("gateway.error-policy.page.status-page-url=https:///status",
@@ -212,7 +223,7 @@ class GatewayErrorPolicyAutoConfigurationTests {
 		assertInvalid("gateway.error-policy.media-types=application/problem+json,text/xml",
 				"gateway.error-policy.media-types[1]", "text/xml", "a media type the gateway can write",
 				"application/problem+json, application/json, text/html, text/plain");
-		assertInvalid("gateway.error-policy.media-types=html", "gateway.error-policy.media-types[0]", "html",
+		assertInvalid("gateway.error-policy.media-types=html", "gateway.error-policy.media-types", "html",
 				"a media type the gateway can write");
 	}
 

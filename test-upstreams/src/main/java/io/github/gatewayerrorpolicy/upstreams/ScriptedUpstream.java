@@ -328,6 +328,41 @@ public final class ScriptedUpstream implements AutoCloseable {
 		}
 
 		/**
+		 * Read everything the gateway sends until it closes the connection (or the
+		 * socket's timeout passes), and count the close.
+		 * @return the bytes read, ISO-8859-1
+		 * @throws IOException if reading fails
+		 */
+		public String readUntilClosed() throws IOException {
+			return readUntilClosedOr(null);
+		}
+
+		/**
+		 * Read everything the gateway sends until it closes the connection (counting the
+		 * close), the socket's timeout passes, or what was read ends with the given
+		 * bytes.
+		 * @param end where to stop reading, or {@code null} to read until the close
+		 * @return the bytes read, ISO-8859-1
+		 * @throws IOException if reading fails
+		 */
+		public String readUntilClosedOr(@Nullable String end) throws IOException {
+			ByteArrayOutputStream received = new ByteArrayOutputStream();
+			try {
+				for (int b = this.in.read(); b != -1; b = this.in.read()) {
+					received.write(b);
+					if (end != null && received.toString(StandardCharsets.ISO_8859_1).endsWith(end)) {
+						return received.toString(StandardCharsets.ISO_8859_1);
+					}
+				}
+				ScriptedUpstream.this.closedByGateway.incrementAndGet();
+			}
+			catch (SocketTimeoutException ex) {
+				// the gateway kept the connection open
+			}
+			return received.toString(StandardCharsets.ISO_8859_1);
+		}
+
+		/**
 		 * Read whatever the gateway has sent so far, such as a TLS client hello that is
 		 * no HTTP request at all.
 		 * @throws IOException if reading fails

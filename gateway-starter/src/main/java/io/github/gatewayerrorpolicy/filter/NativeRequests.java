@@ -1,0 +1,42 @@
+/*
+ * Copyright 2026 the original author or authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+package io.github.gatewayerrorpolicy.filter;
+
+import org.jspecify.annotations.Nullable;
+import reactor.netty.http.server.HttpServerRequest;
+
+import org.springframework.http.server.reactive.AbstractServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
+
+/**
+ * Reactor Netty's request behind Spring's, through any decorators.
+ */
+final class NativeRequests {
+
+	private NativeRequests() {
+	}
+
+	static @Nullable HttpServerRequest of(ServerHttpRequest request) {
+		while (request instanceof ServerHttpRequestDecorator decorator) {
+			request = decorator.getDelegate();
+		}
+		return (request instanceof AbstractServerHttpRequest server
+				&& server.getNativeRequest() instanceof HttpServerRequest nativeRequest) ? nativeRequest : null;
+	}
+
+}
