@@ -16,7 +16,7 @@
 
 /**
  * JMH microbenchmarks of the policy's error path: the classifier and each renderer. Run
- * by {@code bench/run}, or with
+ * by {@code benchmarks/run}, or with
  * {@code java -jar benchmarks/target/benchmarks.jar -prof gc}.
  */
 @NullMarked
