@@ -55,10 +55,12 @@ public final class ConnectionReuse {
 	}
 
 	static void onRequest(HttpClientRequest request, Connection connection) {
-		boolean used = connection.channel().attr(USED).getAndSet(Boolean.TRUE) != null;
-		request.currentContextView()
-			.<ConnectionReuse>getOrEmpty(ConnectionReuse.class)
-			.ifPresent((reuse) -> reuse.reused = used);
+		if (connection.channel().attr(USED).getAndSet(Boolean.TRUE) != null) {
+			ConnectionReuse reuse = request.currentContextView().getOrDefault(ConnectionReuse.class, null);
+			if (reuse != null) {
+				reuse.reused = true;
+			}
+		}
 	}
 
 }

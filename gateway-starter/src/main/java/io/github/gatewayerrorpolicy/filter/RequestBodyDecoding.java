@@ -19,6 +19,7 @@ package io.github.gatewayerrorpolicy.filter;
 import java.util.Arrays;
 
 import io.github.gatewayerrorpolicy.classify.InvalidRequestBodyException;
+import io.github.gatewayerrorpolicy.observe.NativeRequests;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;

@@ -18,6 +18,7 @@ package io.github.gatewayerrorpolicy.filter;
 
 import java.util.List;
 
+import io.github.gatewayerrorpolicy.observe.NativeRequests;
 import io.netty.handler.codec.http.HttpVersion;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;

@@ -17,7 +17,6 @@ package io.github.gatewayerrorpolicy.filter;
 
 import io.github.gatewayerrorpolicy.classify.UpstreamFailure;
 import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
-import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvents;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -33,8 +32,7 @@ import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
- * Records errors raised while the upstream's response body is read, and when the gateway
- * began handling the request.
+ * Records errors raised while the upstream's response body is read.
  * <p>
  * {@link NettyWriteResponseFilter} copies the upstream body into the response after the
  * rest of the chain has run, so upstream body failures surface there rather than in the
@@ -55,7 +53,6 @@ public class UpstreamResponseBodyFilter implements GlobalFilter, Ordered {
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
-		UpstreamFailureEvents.started(exchange);
 		ServerHttpResponse response = new BodyRecordingResponse(exchange);
 		return chain.filter(exchange.mutate().response(response).build());
 	}

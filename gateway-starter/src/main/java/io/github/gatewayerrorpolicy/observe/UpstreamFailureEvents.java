@@ -39,12 +39,6 @@ import org.springframework.web.server.ServerWebExchange;
 public class UpstreamFailureEvents {
 
 	/**
-	 * Name of the exchange attribute holding {@link System#nanoTime()} at the moment the
-	 * gateway began handling the request.
-	 */
-	public static final String STARTED_ATTRIBUTE = UpstreamFailureEvents.class.getName() + ".started";
-
-	/**
 	 * The shortest time between two reports of a listener that failed.
 	 */
 	public static final Duration FAILED_LISTENER_LOG_PERIOD = Duration.ofMinutes(1);
@@ -72,14 +66,6 @@ public class UpstreamFailureEvents {
 	}
 
 	/**
-	 * Record when the gateway began handling a request.
-	 * @param exchange the current exchange
-	 */
-	public static void started(ServerWebExchange exchange) {
-		exchange.getAttributes().put(STARTED_ATTRIBUTE, System.nanoTime());
-	}
-
-	/**
 	 * Tell every listener about a failure.
 	 * @param exchange the current exchange
 	 * @param type the error type, or {@code null} for an upstream 5xx response
@@ -91,8 +77,7 @@ public class UpstreamFailureEvents {
 	public UpstreamFailureEvent publish(ServerWebExchange exchange, @Nullable ErrorType type, int status,
 			Outcome outcome, @Nullable Throwable error) {
 		Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
-		Long started = exchange.getAttribute(STARTED_ATTRIBUTE);
-		Duration waited = (started != null) ? Duration.ofNanos(System.nanoTime() - started) : Duration.ZERO;
+		Duration waited = NativeRequests.since(exchange.getRequest());
 		UpstreamFailureEvent event = new UpstreamFailureEvent(Instant.now(), (route != null) ? route.getId() : null,
 				exchange.getRequest().getMethod().name(), type, status, outcome, exchange.getRequest().getId(),
 				this.traceIds.traceId(exchange), waited, error);

@@ -30,8 +30,10 @@ import io.github.gatewayerrorpolicy.classify.ErrorType;
 import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
 import io.github.gatewayerrorpolicy.policy.ProxyStatus;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerResponse;
 
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
@@ -39,7 +41,9 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.AbstractServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.util.Assert;
 import org.springframework.web.server.ServerWebExchange;
 
@@ -167,9 +171,26 @@ public class ErrorResponseWriter {
 	 */
 	public static void rememberGatewayHeaders(ServerWebExchange exchange) {
 		HttpHeaders headers = exchange.getResponse().getHeaders();
-		if (!headers.isEmpty()) {
+		if (!headers.isEmpty() && !onlyTransferEncoding(exchange.getResponse())) {
 			exchange.getAttributes().put(GATEWAY_HEADERS_ATTRIBUTE, HttpHeaders.copyOf(headers));
 		}
+	}
+
+	/**
+	 * Whether the response has no header but the {@code Transfer-Encoding: chunked} that
+	 * Reactor Netty's server starts every response with: the gateway set nothing, and
+	 * nothing needs copying. Asked of Netty's headers, which count without allocating.
+	 */
+	private static boolean onlyTransferEncoding(ServerHttpResponse response) {
+		while (response instanceof ServerHttpResponseDecorator decorator) {
+			response = decorator.getDelegate();
+		}
+		if (response instanceof AbstractServerHttpResponse server
+				&& server.getNativeResponse() instanceof HttpServerResponse nativeResponse) {
+			io.netty.handler.codec.http.HttpHeaders headers = nativeResponse.responseHeaders();
+			return headers.size() == 1 && headers.contains(HttpHeaderNames.TRANSFER_ENCODING);
+		}
+		return false;
 	}
 
 	private Mono<Void> write(ServerWebExchange exchange, ErrorPolicy policy, UpstreamError error,

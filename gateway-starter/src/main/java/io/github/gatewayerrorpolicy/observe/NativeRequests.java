@@ -14,7 +14,11 @@
  * limitations under the License.
  */
 
-package io.github.gatewayerrorpolicy.filter;
+package io.github.gatewayerrorpolicy.observe;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
 
 import org.jspecify.annotations.Nullable;
 import reactor.netty.http.server.HttpServerRequest;
@@ -24,19 +28,37 @@ import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 
 /**
- * Reactor Netty's request behind Spring's, through any decorators.
+ * Reactor Netty's request behind Spring's, through any decorators: its HTTP version, its
+ * connection, and when it was received, which Reactor Netty records for every request
+ * anyway, so that the policy need not take a time of its own on every request.
  */
-final class NativeRequests {
+public final class NativeRequests {
 
 	private NativeRequests() {
 	}
 
-	static @Nullable HttpServerRequest of(ServerHttpRequest request) {
+	/**
+	 * Return Reactor Netty's request.
+	 * @param request the request, possibly decorated
+	 * @return Reactor Netty's request, or {@code null} if the server is not Reactor Netty
+	 */
+	public static @Nullable HttpServerRequest of(ServerHttpRequest request) {
 		while (request instanceof ServerHttpRequestDecorator decorator) {
 			request = decorator.getDelegate();
 		}
 		return (request instanceof AbstractServerHttpRequest server
 				&& server.getNativeRequest() instanceof HttpServerRequest nativeRequest) ? nativeRequest : null;
+	}
+
+	/**
+	 * Return how long ago the server received a request.
+	 * @param request the request, possibly decorated
+	 * @return the time since it was received, or zero if that is not known
+	 */
+	public static Duration since(ServerHttpRequest request) {
+		HttpServerRequest nativeRequest = of(request);
+		ZonedDateTime received = (nativeRequest != null) ? nativeRequest.timestamp() : null;
+		return (received != null) ? Duration.between(received.toInstant(), Instant.now()) : Duration.ZERO;
 	}
 
 }
