@@ -30,6 +30,7 @@ import io.github.gatewayerrorpolicy.test.GatewayClient;
 import io.github.gatewayerrorpolicy.test.PoolGauges;
 import io.github.gatewayerrorpolicy.test.TestGateway;
 import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
+import io.github.gatewayerrorpolicy.upstreams.SelfSignedTls;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -54,75 +55,62 @@ import static org.awaitility.Awaitility.await;
 				"spring.cloud.gateway.server.webflux.httpclient.pool.type=fixed",
 				"spring.cloud.gateway.server.webflux.httpclient.pool.max-connections=1",
 				"spring.cloud.gateway.server.webflux.httpclient.pool.acquire-timeout=10000",
-				"spring.cloud.gateway.server.webflux.httpclient.pool.metrics=true" })
+				"spring.cloud.gateway.server.webflux.httpclient.pool.metrics=true",
+				"spring.cloud.gateway.server.webflux.httpclient.ssl.use-insecure-trust-manager=true" })
 class ConnectionHandOverTests {
 
-	static final CountDownLatch FIRST_READ = new CountDownLatch(1);
+	static final HandOver PLAIN = new HandOver(false);
 
-	static final Semaphore ANSWER_FIRST = new Semaphore(0);
-
-	static final AtomicInteger REQUESTS_AFTER_THE_EXTRA_BYTES = new AtomicInteger();
-
-	static final AtomicInteger CLEAN_REQUESTS = new AtomicInteger();
-
-	/**
-	 * The first connection answers its first request, when told to, with bytes beyond the
-	 * response, and counts any request that still arrives on it; every other connection
-	 * answers cleanly.
-	 */
-	static final ScriptedUpstream UPSTREAM = ScriptedUpstream.start((connection) -> {
-		if (connection.index() == 1) {
-			connection.readRequest();
-			FIRST_READ.countDown();
-			ANSWER_FIRST.tryAcquire(10, TimeUnit.SECONDS);
-			connection.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA");
-			while (connection.readRequest() != null) {
-				REQUESTS_AFTER_THE_EXTRA_BYTES.incrementAndGet();
-			}
-			return;
-		}
-		while (connection.readRequest() != null) {
-			CLEAN_REQUESTS.incrementAndGet();
-			connection.write(ScriptedUpstream.ok("clean"));
-		}
-	});
+	static final HandOver TLS = new HandOver(true);
 
 	@Autowired
 	MeterRegistry registry;
 
 	@DynamicPropertySource
 	static void routes(DynamicPropertyRegistry registry) {
-		TestGateway.route(registry, 0, "upstream", UPSTREAM.url(), Map.of());
+		TestGateway.route(registry, 0, "plain", PLAIN.upstream.url(), Map.of());
+		TestGateway.route(registry, 1, "tls", TLS.upstream.url(), Map.of());
 	}
 
 	@Test
 	void waitingRequestNeverGetsTheClosedConnection(@LocalServerPort int port) throws Exception {
+		waitingRequestNeverGetsTheClosedConnection(port, "plain", PLAIN);
+	}
+
+	/**
+	 * A TLS connection closes only once its close_notify is written; until then it is
+	 * still active, so marking it as not reusable is what keeps it out of the pool.
+	 */
+	@Test
+	void waitingRequestNeverGetsTheClosedTlsConnection(@LocalServerPort int port) throws Exception {
+		waitingRequestNeverGetsTheClosedConnection(port, "tls", TLS);
+	}
+
+	private void waitingRequestNeverGetsTheClosedConnection(int port, String route, HandOver handOver)
+			throws Exception {
 		GatewayClient gateway = new GatewayClient(port);
 		CompletableFuture<HttpResponse<String>> first = CompletableFuture
-			.supplyAsync(() -> send(gateway, "GET", "/upstream/first"));
-		assertThat(FIRST_READ.await(10, TimeUnit.SECONDS)).isTrue();
+			.supplyAsync(() -> send(gateway, "GET", "/" + route + "/first"));
+		assertThat(handOver.firstRead.await(10, TimeUnit.SECONDS)).isTrue();
 		CompletableFuture<HttpResponse<String>> waiting = CompletableFuture
-			.supplyAsync(() -> send(gateway, "POST", "/upstream/waiting"));
-		await().atMost(Duration.ofSeconds(10)).until(() -> pendingAcquires() == 1);
+			.supplyAsync(() -> send(gateway, "POST", "/" + route + "/waiting"));
+		await().atMost(Duration.ofSeconds(10))
+			.until(() -> PoolGauges.value(this.registry, "reactor.netty.connection.provider.pending.connections",
+					handOver.upstream.port()) == 1);
 
-		ANSWER_FIRST.release();
+		handOver.answerFirst.release();
 		assertThat(first.get(10, TimeUnit.SECONDS).body()).isEqualTo("ok");
 		HttpResponse<String> served = waiting.get(10, TimeUnit.SECONDS);
 		assertThat(served.statusCode()).isEqualTo(200);
 		assertThat(served.body()).isEqualTo("clean");
-		assertThat(CLEAN_REQUESTS).hasValue(1);
-		assertThat(REQUESTS_AFTER_THE_EXTRA_BYTES).hasValue(0);
-		assertThat(UPSTREAM.connections()).isEqualTo(2);
-	}
-
-	private double pendingAcquires() {
-		return PoolGauges.value(this.registry, "reactor.netty.connection.provider.pending.connections",
-				UPSTREAM.port());
+		assertThat(handOver.cleanRequests).hasValue(1);
+		assertThat(handOver.requestsAfterTheExtraBytes).hasValue(0);
+		assertThat(handOver.upstream.connections()).isEqualTo(2);
 	}
 
 	@AfterAll
 	static void forgetPoolGauges() {
-		PoolGauges.forget(UPSTREAM.port());
+		PoolGauges.forget(PLAIN.upstream.port(), TLS.upstream.port());
 	}
 
 	private static HttpResponse<String> send(GatewayClient gateway, String method, String path) {
@@ -132,6 +120,46 @@ class ConnectionHandOverTests {
 		catch (Exception ex) {
 			throw new IllegalStateException(ex);
 		}
+	}
+
+	/**
+	 * An upstream whose first connection answers its first request, when told to, with
+	 * bytes beyond the response, and counts any request that still arrives on it; every
+	 * other connection answers cleanly.
+	 */
+	static final class HandOver {
+
+		final CountDownLatch firstRead = new CountDownLatch(1);
+
+		final Semaphore answerFirst = new Semaphore(0);
+
+		final AtomicInteger requestsAfterTheExtraBytes = new AtomicInteger();
+
+		final AtomicInteger cleanRequests = new AtomicInteger();
+
+		final ScriptedUpstream upstream;
+
+		HandOver(boolean tls) {
+			ScriptedUpstream.Script script = (connection) -> {
+				if (connection.index() == 1) {
+					connection.readRequest();
+					this.firstRead.countDown();
+					this.answerFirst.tryAcquire(10, TimeUnit.SECONDS);
+					connection.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokEXTRA");
+					while (connection.readRequest() != null) {
+						this.requestsAfterTheExtraBytes.incrementAndGet();
+					}
+					return;
+				}
+				while (connection.readRequest() != null) {
+					this.cleanRequests.incrementAndGet();
+					connection.write(ScriptedUpstream.ok("clean"));
+				}
+			};
+			this.upstream = tls ? ScriptedUpstream.startTls(script, SelfSignedTls.serverContext())
+					: ScriptedUpstream.start(script);
+		}
+
 	}
 
 }

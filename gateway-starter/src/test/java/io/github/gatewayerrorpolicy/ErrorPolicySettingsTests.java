@@ -112,6 +112,9 @@ class ErrorPolicySettingsTests {
 		TestGateway.route(registry, 7, "ok", OK.url(), Map.of());
 		TestGateway.route(registry, 8, "masked-page", UNAVAILABLE.url(), Map.of());
 		TestGateway.route(registry, 9, "masked-stalling", UNAVAILABLE_STALLING.url(), Map.of());
+		TestGateway.route(registry, 10, "masked-with-filters", UNAVAILABLE.url(), Map.of());
+		registry.add("spring.cloud.gateway.server.webflux.routes[10].filters[0]",
+				() -> "AddResponseHeader=X-Route, added");
 	}
 
 	@Test
@@ -250,6 +253,17 @@ class ErrorPolicySettingsTests {
 		await().atMost(Duration.ofSeconds(10))
 			.untilAsserted(() -> assertThat(UNAVAILABLE_STALLING.closedByGateway()).as("closed when the drain gave up")
 				.isOne());
+	}
+
+	@Test
+	void maskedAnswerGetsTheHeadersOfTheRoutesFilters() throws Exception {
+		for (int i = 0; i < 2; i++) {
+			HttpResponse<String> masked = this.gateway.get("/masked-with-filters/a", "application/problem+json");
+			assertThat(masked.statusCode()).isEqualTo(503);
+			assertThat(GatewayClient.json(masked).get("receivedStatus").asInt()).isEqualTo(503);
+			assertThat(masked.headers().allValues("X-Route")).containsExactly("added");
+			assertThat(masked.headers().firstValue("X-Upstream")).isEmpty();
+		}
 	}
 
 	@Test

@@ -41,6 +41,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A client request whose chunked body cannot be decoded is answered 400 by the server;
@@ -92,7 +93,9 @@ class MalformedRequestBodyTests {
 		assertThat(body).as("what the upstream got after the head, before the gateway closed")
 			.doesNotContain("0\r\n\r\n")
 			.doesNotContain("more");
-		assertThat(this.recorder.totals()).contains(new Total("recording", "http_request_error", "aborted", 1));
+		await().atMost(Duration.ofSeconds(10))
+			.untilAsserted(() -> assertThat(this.recorder.totals())
+				.contains(new Total("recording", "http_request_error", "aborted", 1)));
 	}
 
 	private static void write(Socket socket, String bytes) throws Exception {

@@ -24,8 +24,14 @@ import io.github.gatewayerrorpolicy.test.GatewayClient;
 import io.github.gatewayerrorpolicy.test.TestGateway;
 import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
 import io.github.gatewayerrorpolicy.upstreams.SelfSignedTls;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.Http2SslContextSpec;
+import reactor.netty.http.HttpProtocol;
+import reactor.netty.http.server.HttpServer;
 
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
@@ -63,10 +69,40 @@ class TlsUpstreamFramingTests {
 		}
 	}, SelfSignedTls.serverContext());
 
+	/**
+	 * Reactor Netty's server, offering HTTP/2 and HTTP/1.1 by ALPN: with HTTP/2 offered,
+	 * the gateway's connection to it is HTTP/2, which the framer must leave alone.
+	 */
+	static final DisposableServer H2 = HttpServer.create()
+		.host("127.0.0.1")
+		.port(0)
+		.protocol(HttpProtocol.H2, HttpProtocol.HTTP11)
+		.secure((spec) -> spec.sslContext(Http2SslContextSpec.forServer(SelfSignedTls.keyManagers())))
+		.handle((request, response) -> response.sendString(Mono.just(request.version().text())))
+		.bindNow();
+
 	@DynamicPropertySource
 	static void routes(DynamicPropertyRegistry registry) {
 		TestGateway.route(registry, 0, "folded", FOLDED.url(), Map.of());
 		TestGateway.route(registry, 1, "over-framed", OVER_FRAMED.url(), Map.of());
+		TestGateway.route(registry, 2, "h2", "https://127.0.0.1:" + H2.port(), Map.of());
+	}
+
+	@AfterAll
+	static void stopServer() {
+		H2.disposeNow();
+	}
+
+	/**
+	 * Ask the upstream which version it was asked in, twice, over the pooled connection.
+	 */
+	static void upstreamVersion(int port, String expected) throws Exception {
+		GatewayClient gateway = new GatewayClient(port);
+		for (int i = 0; i < 3; i++) {
+			HttpResponse<String> response = gateway.get("/h2/a", null);
+			assertThat(response.statusCode()).isEqualTo(200);
+			assertThat(response.body()).isEqualTo(expected);
+		}
 	}
 
 	static void invalidResponseIsRejected(int port) throws Exception {
@@ -96,6 +132,11 @@ class TlsUpstreamFramingTests {
 	class Http2Offered {
 
 		@Test
+		void http2UpstreamIsLeftToNettysHttp2Codec(@LocalServerPort int port) throws Exception {
+			upstreamVersion(port, "HTTP/2.0");
+		}
+
+		@Test
 		void invalidResponseIsRejected(@LocalServerPort int port) throws Exception {
 			TlsUpstreamFramingTests.invalidResponseIsRejected(port);
 		}
@@ -112,6 +153,11 @@ class TlsUpstreamFramingTests {
 			properties = { "spring.application.name=test-gateway", "server.http2.enabled=false",
 					"spring.cloud.gateway.server.webflux.httpclient.ssl.use-insecure-trust-manager=true" })
 	class Http11Only {
+
+		@Test
+		void http2CapableUpstreamIsCalledOverHttp11(@LocalServerPort int port) throws Exception {
+			upstreamVersion(port, "HTTP/1.1");
+		}
 
 		@Test
 		void invalidResponseIsRejected(@LocalServerPort int port) throws Exception {

@@ -23,13 +23,16 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.bind.BindException;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 
 /**
  * Reports an {@link InvalidErrorPolicyException} at start-up: the setting, its value and
  * what it may be instead. A setting under {@code gateway.error-policy} that Spring Boot
  * could not bind (an unknown error type as a key, a media type or URL that does not
- * parse) is reported the same way.
+ * parse) is reported the same way, ahead of Spring Boot's own analysis of binding errors.
  */
+@Order(Ordered.HIGHEST_PRECEDENCE)
 class ErrorPolicyFailureAnalyzer extends AbstractFailureAnalyzer<Exception> {
 
 	@Override

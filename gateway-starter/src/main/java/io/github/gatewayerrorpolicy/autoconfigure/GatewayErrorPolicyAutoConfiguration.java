@@ -47,6 +47,7 @@ import io.github.gatewayerrorpolicy.web.UpstreamErrorRenderer;
 import io.github.gatewayerrorpolicy.web.UpstreamErrorWebExceptionHandler;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.tracing.handler.TracingObservationHandler;
+import org.thymeleaf.spring6.ISpringWebFluxTemplateEngine;
 import org.thymeleaf.spring6.SpringTemplateEngine;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -180,15 +181,15 @@ public final class GatewayErrorPolicyAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	UpstreamFailureFilter upstreamFailureFilter(ErrorPolicyResolver policies, ErrorResponseWriter writer,
-			UpstreamFailureEvents events, UpstreamFailureClassifier classifier) {
-		return new UpstreamFailureFilter(policies, writer, events, classifier);
+	UpstreamFailureFilter upstreamFailureFilter(ErrorPolicyResolver policies, UpstreamFailureEvents events,
+			UpstreamFailureClassifier classifier) {
+		return new UpstreamFailureFilter(policies, events, classifier);
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	UpstreamResponseBodyFilter upstreamResponseBodyFilter() {
-		return new UpstreamResponseBodyFilter();
+	UpstreamResponseBodyFilter upstreamResponseBodyFilter(ErrorResponseWriter writer) {
+		return new UpstreamResponseBodyFilter(writer);
 	}
 
 	@Bean
@@ -204,8 +205,13 @@ public final class GatewayErrorPolicyAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		HtmlErrorRenderer htmlErrorRenderer(ErrorMessages messages, ObjectProvider<SpringTemplateEngine> engines) {
-			return new HtmlErrorRenderer(messages, engines.getIfUnique());
+		HtmlErrorRenderer htmlErrorRenderer(ErrorMessages messages,
+				ObjectProvider<ISpringWebFluxTemplateEngine> webFluxEngines,
+				ObjectProvider<SpringTemplateEngine> engines) {
+			// the web engine if there is one (an application may add one for mail, say)
+			ISpringWebFluxTemplateEngine webFluxEngine = webFluxEngines.getIfUnique();
+			return new HtmlErrorRenderer(messages,
+					(webFluxEngine instanceof SpringTemplateEngine engine) ? engine : engines.getIfUnique());
 		}
 
 	}

@@ -49,8 +49,7 @@ import org.springframework.core.env.Environment;
  * whatever the route's metadata says under {@value #METADATA_KEY} bound over them, map
  * entries merged, other values replaced. The result is computed once per route and kept
  * while the route stays the same object, or has equal metadata (the only input besides
- * the environment); when the routes are refreshed, what was kept for routes that went
- * away is dropped.
+ * the environment); when the routes are refreshed, everything kept is dropped.
  * <p>
  * Invalid route settings stop start-up (see {@link RouteErrorPolicyVerifier}); on a route
  * added later, they are logged once and the global policy applies.
@@ -102,9 +101,14 @@ public class RouteErrorPolicyResolver implements ErrorPolicyResolver, PerRouteSt
 		return policy;
 	}
 
+	/**
+	 * Forget every route's policy when the routes are refreshed: those of routes that
+	 * went away, and the others too, which are bound again when next needed, in case the
+	 * refresh came with changed settings.
+	 */
 	@Override
 	public void retainRoutes(Set<String> routeIds) {
-		this.routes.keySet().retainAll(routeIds);
+		this.routes.clear();
 	}
 
 	/**

@@ -16,14 +16,16 @@
 
 package io.github.gatewayerrorpolicy.classify;
 
-import java.io.IOException;
+import org.springframework.web.server.ServerWebInputException;
 
 /**
  * The client's request body could not be decoded, so the request to the upstream was
- * ended in error rather than completed: {@code http_request_error}. It carries no stack
- * trace: where it was raised says nothing.
+ * ended in error rather than completed: {@code http_request_error}. It is the client's
+ * error, a 400, not an {@code IOException}: Spring Cloud Gateway's {@code Retry} filter
+ * must not send the request again, and it says nothing about the upstream's health. It
+ * carries no stack trace: where it was raised says nothing.
  */
-public class InvalidRequestBodyException extends IOException {
+public class InvalidRequestBodyException extends ServerWebInputException {
 
 	/**
 	 * Create the exception.

@@ -55,11 +55,11 @@ public final class ConnectionReuse {
 	}
 
 	static void onRequest(HttpClientRequest request, Connection connection) {
-		if (connection.channel().attr(USED).getAndSet(Boolean.TRUE) != null) {
-			ConnectionReuse reuse = request.currentContextView().getOrDefault(ConnectionReuse.class, null);
-			if (reuse != null) {
-				reuse.reused = true;
-			}
+		boolean used = connection.channel().attr(USED).getAndSet(Boolean.TRUE) != null;
+		ConnectionReuse reuse = request.currentContextView().getOrDefault(ConnectionReuse.class, null);
+		if (reuse != null) {
+			// Reactor Netty may send the request again on another connection itself
+			reuse.reused = used;
 		}
 	}
 

@@ -21,6 +21,7 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import org.jspecify.annotations.Nullable;
+import reactor.netty.Connection;
 
 /**
  * Finds where each upstream response on an HTTP/1.1 connection ends, and passes on to
@@ -36,8 +37,9 @@ import org.jspecify.annotations.Nullable;
  * <ul>
  * <li>bytes after a complete response, or while no request is outstanding (including a
  * body on a response to {@code HEAD}, or on 204 and 304), which Netty would keep for the
- * next request on that pooled connection: they are dropped, and the connection is closed
- * before the response is passed on, so that it cannot go back to the pool;</li>
+ * next request on that pooled connection: they are dropped, and the connection is marked
+ * as not reusable and closed before the response is passed on, so that it cannot go back
+ * to the pool;</li>
  * <li>whitespace in a header name or before its colon, and obs-fold (a line that
  * continues the previous one), which Netty removes and joins;</li>
  * <li>a {@code Transfer-Encoding} other than {@code chunked} alone, which Netty reads
@@ -124,9 +126,11 @@ public class ResponseFramingValidator extends ChannelDuplexHandler {
 			ctx.close();
 		}
 		else if (index < end && this.state == State.IDLE) {
-			// bytes after a complete response, or while none is expected: close first, so
-			// that the connection cannot go back to the pool when the response completes
+			// bytes after a complete response, or while none is expected: mark the
+			// connection as not reusable and close it first, so that it cannot go back to
+			// the pool when the response completes (a TLS close waits for close_notify)
 			this.state = State.CLOSED;
+			Connection.from(ctx.channel()).markPersistent(false);
 			ctx.close();
 			if (index > start) {
 				ctx.fireChannelRead(in.retainedSlice(start, index - start));

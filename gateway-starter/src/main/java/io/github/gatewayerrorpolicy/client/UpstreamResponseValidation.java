@@ -16,8 +16,12 @@
 
 package io.github.gatewayerrorpolicy.client;
 
+import java.util.Arrays;
+
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpClientCodec;
 import reactor.netty.NettyPipeline;
+import reactor.netty.http.HttpProtocol;
 import reactor.netty.http.client.HttpClient;
 
 import org.springframework.cloud.gateway.config.HttpClientCustomizer;
@@ -33,7 +37,8 @@ import org.springframework.cloud.gateway.config.HttpClientCustomizer;
  * A cleartext connection has its codec when the channel is initialized. A TLS connection
  * that may negotiate HTTP/2 (with {@code server.http2.enabled}, Spring Cloud Gateway's
  * client offers both) gets its HTTP/1.1 codec only once ALPN has settled, just before it
- * is reported connected; the validator is added then.
+ * is reported connected; the validator is added then. An HTTP/2 connection, whose frame
+ * codec goes by the same name, gets none.
  */
 public class UpstreamResponseValidation implements HttpClientCustomizer {
 
@@ -44,13 +49,20 @@ public class UpstreamResponseValidation implements HttpClientCustomizer {
 
 	@Override
 	public HttpClient customize(HttpClient httpClient) {
-		return httpClient.doOnChannelInit((observer, channel, remoteAddress) -> addValidator(channel.pipeline()))
-			.doOnConnected((connection) -> addValidator(connection.channel().pipeline()))
+		HttpClient validated = httpClient
+			.doOnChannelInit((observer, channel, remoteAddress) -> addValidator(channel.pipeline()))
 			.doOnRequest(ConnectionReuse::onRequest);
+		// only where ALPN may settle on HTTP/1.1 after the channel was initialized
+		return Arrays.asList(httpClient.configuration().protocols()).contains(HttpProtocol.H2)
+				? validated.doOnConnected((connection) -> addValidator(connection.channel().pipeline())) : validated;
 	}
 
+	/**
+	 * Add the validator in front of an HTTP/1.1 codec; an HTTP/2 connection's codec,
+	 * under the same name, is left alone.
+	 */
 	private static void addValidator(ChannelPipeline pipeline) {
-		if (pipeline.get(NettyPipeline.HttpCodec) != null && pipeline.get(HANDLER_NAME) == null) {
+		if (pipeline.get(NettyPipeline.HttpCodec) instanceof HttpClientCodec && pipeline.get(HANDLER_NAME) == null) {
 			pipeline.addBefore(NettyPipeline.HttpCodec, HANDLER_NAME, new ResponseFramingValidator());
 		}
 	}

@@ -86,16 +86,13 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 
 	private final ErrorPolicyResolver policies;
 
-	private final ErrorResponseWriter writer;
-
 	private final UpstreamFailureEvents events;
 
 	private final UpstreamFailureClassifier classifier;
 
-	public UpstreamFailureFilter(ErrorPolicyResolver policies, ErrorResponseWriter writer, UpstreamFailureEvents events,
+	public UpstreamFailureFilter(ErrorPolicyResolver policies, UpstreamFailureEvents events,
 			UpstreamFailureClassifier classifier) {
 		this.policies = policies;
-		this.writer = writer;
 		this.events = events;
 		this.classifier = classifier;
 	}
@@ -176,10 +173,14 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 			return Mono.empty();
 		}
 		Long retryAfter = seconds(response.getHeaders().getFirst(HttpHeaders.RETRY_AFTER));
+		// Spring Cloud Gateway's NettyWriteResponseFilter now has no upstream body to
+		// write;
+		// UpstreamResponseBodyFilter writes the answer once the route's filters are done
 		exchange.getAttributes().remove(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
 		UpstreamFailureEvent event = this.events.publish(exchange, null, status.value(), Outcome.MASKED, null);
 		drain(connection).subscribe();
-		return this.writer.writeMasked(exchange, policy, known, retryAfter, event.traceId());
+		new MaskedAnswer(policy, known, retryAfter, event.traceId()).put(exchange);
+		return Mono.empty();
 	}
 
 	/**

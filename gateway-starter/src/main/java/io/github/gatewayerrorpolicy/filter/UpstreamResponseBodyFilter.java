@@ -17,6 +17,7 @@ package io.github.gatewayerrorpolicy.filter;
 
 import io.github.gatewayerrorpolicy.classify.UpstreamFailure;
 import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
+import io.github.gatewayerrorpolicy.web.ErrorResponseWriter;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -32,7 +33,8 @@ import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
- * Records errors raised while the upstream's response body is read.
+ * Records errors raised while the upstream's response body is read, and writes the
+ * gateway's answer in place of a masked upstream error response.
  * <p>
  * {@link NettyWriteResponseFilter} copies the upstream body into the response after the
  * rest of the chain has run, so upstream body failures surface there rather than in the
@@ -51,10 +53,28 @@ public class UpstreamResponseBodyFilter implements GlobalFilter, Ordered {
 	 */
 	public static final int ORDER = NettyWriteResponseFilter.WRITE_RESPONSE_FILTER_ORDER - 1;
 
+	private final ErrorResponseWriter writer;
+
+	public UpstreamResponseBodyFilter(ErrorResponseWriter writer) {
+		this.writer = writer;
+	}
+
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
 		ServerHttpResponse response = new BodyRecordingResponse(exchange);
-		return chain.filter(exchange.mutate().response(response).build());
+		return chain.filter(exchange.mutate().response(response).build())
+			.then(Mono.defer(() -> writeMaskedAnswer(exchange)));
+	}
+
+	/**
+	 * Write the gateway's answer in place of an upstream error response that
+	 * {@link UpstreamFailureFilter} decided to mask: after the route's filters, whose
+	 * headers it keeps, and instead of Spring Cloud Gateway's copy of the upstream body.
+	 */
+	private Mono<Void> writeMaskedAnswer(ServerWebExchange exchange) {
+		MaskedAnswer masked = MaskedAnswer.of(exchange);
+		return (masked != null) ? this.writer.writeMasked(exchange, masked.policy(), masked.status(),
+				masked.retryAfter(), masked.traceId()) : Mono.empty();
 	}
 
 	@Override

@@ -27,9 +27,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
-import org.thymeleaf.context.Context;
+import org.thymeleaf.context.WebContext;
 import org.thymeleaf.exceptions.TemplateEngineException;
 import org.thymeleaf.spring6.SpringTemplateEngine;
+import org.thymeleaf.spring6.web.webflux.SpringWebFluxWebApplication;
 import org.thymeleaf.templatemode.TemplateMode;
 import org.thymeleaf.templateresolver.AbstractConfigurableTemplateResolver;
 import org.thymeleaf.templateresolver.ClassLoaderTemplateResolver;
@@ -39,6 +40,7 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 import org.springframework.core.Ordered;
+import org.springframework.core.ReactiveAdapterRegistry;
 import org.springframework.http.MediaType;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.util.UriUtils;
@@ -63,9 +65,10 @@ import org.springframework.web.util.UriUtils;
  * that the status stays the gateway's.
  * <p>
  * Looking up and reading a template is blocking I/O: it happens on a worker thread, and
- * only once per template where templates are cached. The template model is described in
- * {@code docs/configuration.md}; every value in it is escaped by Thymeleaf where the
- * template uses {@code th:text} or {@code th:attr}.
+ * only once per template where templates are cached (Thymeleaf keeps cached templates by
+ * soft reference, so under memory pressure one may be read again in place). The template
+ * model is described in {@code docs/configuration.md}; every value in it is escaped by
+ * Thymeleaf where the template uses {@code th:text} or {@code th:attr}.
  */
 public class HtmlErrorRenderer implements UpstreamErrorRenderer, Ordered {
 
@@ -85,6 +88,9 @@ public class HtmlErrorRenderer implements UpstreamErrorRenderer, Ordered {
 	private static final MediaType TEXT_HTML_UTF8 = new MediaType(MediaType.TEXT_HTML, StandardCharsets.UTF_8);
 
 	private static final List<MediaType> MEDIA_TYPES = List.of(MediaType.TEXT_HTML);
+
+	private static final SpringWebFluxWebApplication WEB_APPLICATION = SpringWebFluxWebApplication
+		.buildApplication(ReactiveAdapterRegistry.getSharedInstance());
 
 	private final Template builtIn;
 
@@ -124,7 +130,15 @@ public class HtmlErrorRenderer implements UpstreamErrorRenderer, Ordered {
 
 	private static SpringTemplateEngine likeTheApplications(SpringTemplateEngine application, ErrorMessages messages) {
 		SpringTemplateEngine engine = new SpringTemplateEngine();
-		engine.setDialects(application.getDialects());
+		engine.clearDialects();
+		application.getDialectsByPrefix().forEach((prefix, dialects) -> dialects.forEach((dialect) -> {
+			if (prefix != null) {
+				engine.addDialect(prefix, dialect);
+			}
+			else {
+				engine.addDialect(dialect);
+			}
+		}));
 		engine.setTemplateResolvers(application.getTemplateResolvers());
 		engine.setLinkBuilders(application.getLinkBuilders());
 		engine.setRenderHiddenMarkersBeforeCheckboxes(application.getRenderHiddenMarkersBeforeCheckboxes());
@@ -139,7 +153,7 @@ public class HtmlErrorRenderer implements UpstreamErrorRenderer, Ordered {
 
 	@Override
 	public Mono<Void> render(UpstreamError error, MediaType mediaType, ServerWebExchange exchange) {
-		Context context = context(error);
+		WebContext context = context(error, exchange);
 		String key = error.page().template() + "|" + error.status().value();
 		Template known = this.cached ? this.templatesByKey.get(key) : null;
 		Mono<String> html = (known != null) ? Mono.fromSupplier(() -> process(known, context))
@@ -158,8 +172,14 @@ public class HtmlErrorRenderer implements UpstreamErrorRenderer, Ordered {
 		});
 	}
 
-	private Context context(UpstreamError error) {
-		Context context = new Context(error.locale());
+	/**
+	 * The model, in a web context, so that a template can build links relative to the
+	 * application ({@code @{/...}}) as its own pages do.
+	 */
+	private static WebContext context(UpstreamError error, ServerWebExchange exchange) {
+		WebContext context = new WebContext(
+				WEB_APPLICATION.buildExchange(exchange, error.locale(), MediaType.TEXT_HTML, StandardCharsets.UTF_8),
+				error.locale());
 		context.setVariable("status", error.status().value());
 		context.setVariable("reason", error.status().getReasonPhrase());
 		context.setVariable("title", error.title());
@@ -185,7 +205,7 @@ public class HtmlErrorRenderer implements UpstreamErrorRenderer, Ordered {
 	 * Render a template; an application template that fails is reported once and the
 	 * starter's page rendered instead.
 	 */
-	private String process(Template template, Context context) {
+	private String process(Template template, WebContext context) {
 		if (template == this.builtIn) {
 			return template.process(context);
 		}
@@ -213,14 +233,14 @@ public class HtmlErrorRenderer implements UpstreamErrorRenderer, Ordered {
 
 	/**
 	 * Whether a template exists, asking the engine's resolvers in their order as
-	 * Thymeleaf's own template manager does.
+	 * Thymeleaf's own template manager does: the first resolution counts.
 	 */
 	private static boolean exists(SpringTemplateEngine engine, String name) {
 		for (ITemplateResolver resolver : engine.getConfiguration().getTemplateResolvers()) {
 			TemplateResolution resolution = resolver.resolveTemplate(engine.getConfiguration(), null, name, null);
-			if (resolution != null && (resolution.isTemplateResourceExistenceVerified()
-					|| resolution.getTemplateResource().exists())) {
-				return true;
+			if (resolution != null) {
+				// the first resolver that answers is the one the engine will use
+				return resolution.isTemplateResourceExistenceVerified() || resolution.getTemplateResource().exists();
 			}
 		}
 		return false;
@@ -233,7 +253,7 @@ public class HtmlErrorRenderer implements UpstreamErrorRenderer, Ordered {
 
 	private record Template(SpringTemplateEngine engine, String name) {
 
-		String process(Context context) {
+		String process(WebContext context) {
 			return this.engine.process(this.name, context);
 		}
 

@@ -312,7 +312,9 @@ class GatewayErrorPolicyAutoConfigurationTests {
 		this.contextRunner.withBean("myClassifier", UpstreamFailureClassifier.class, () -> classifier)
 			.withBean("myResolver", ErrorPolicyResolver.class, () -> resolver)
 			.withBean("myValidation", UpstreamResponseValidation.class, UpstreamResponseValidation::new)
-			.withBean("myBodyFilter", UpstreamResponseBodyFilter.class, UpstreamResponseBodyFilter::new)
+			.withBean("myBodyFilter", UpstreamResponseBodyFilter.class,
+					() -> new UpstreamResponseBodyFilter(
+							new ErrorResponseWriter(new ErrorMessages(), List.of(new PlainTextErrorRenderer()))))
 			.withBean("myMessages", ErrorMessages.class, ErrorMessages::new)
 			.withBean("myText", PlainTextErrorRenderer.class, PlainTextErrorRenderer::new)
 			.run((context) -> {

@@ -43,6 +43,21 @@ class InvalidSettingsStartupTests {
 				"gateway.error-policy.status.http-response-timeout=200");
 	}
 
+	/**
+	 * Spring Boot's binder fails first here; the starter's analysis is the one reported.
+	 */
+	@Test
+	void unknownGlobalErrorType(CapturedOutput output) {
+		SpringApplicationBuilder application = new SpringApplicationBuilder(TestGateway.class)
+			.properties("server.port=0", "gateway.error-policy.retry-after.connection-refusd=5s");
+		assertThatException().isThrownBy(application::run);
+		assertThat(output).contains("APPLICATION FAILED TO START")
+			.contains("The gateway error policy is not configured correctly")
+			.contains("Property: gateway.error-policy.retry-after.connection-refusd")
+			.contains("Value: \"connection-refusd\"")
+			.contains("Reason: expected an error type: one of");
+	}
+
 	@Test
 	void invalidRouteSetting(CapturedOutput output) {
 		assertDoesNotStart(output,

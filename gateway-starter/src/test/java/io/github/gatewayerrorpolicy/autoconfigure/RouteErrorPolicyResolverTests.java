@@ -80,13 +80,16 @@ class RouteErrorPolicyResolverTests {
 	}
 
 	@Test
-	void routesThatWentAwayAreForgotten() {
+	void everythingIsBoundAgainAfterARefresh() {
 		Route kept = route("kept", Map.of("expose-details", true));
 		Route gone = route("gone", Map.of("expose-details", true));
 		ErrorPolicy keptPolicy = this.resolver.resolve(kept);
 		ErrorPolicy gonePolicy = this.resolver.resolve(gone);
 		this.resolver.retainRoutes(Set.of("kept"));
-		assertThat(this.resolver.resolve(kept)).isSameAs(keptPolicy);
+		ErrorPolicy keptAgain = this.resolver.resolve(kept);
+		assertThat(keptAgain).isNotSameAs(keptPolicy);
+		assertThat(keptAgain.exposesDetails()).isTrue();
+		assertThat(this.resolver.resolve(kept)).isSameAs(keptAgain);
 		assertThat(this.resolver.resolve(gone)).isNotSameAs(gonePolicy);
 	}
 

@@ -47,6 +47,22 @@ public final class SelfSignedTls {
 	 */
 	public static SSLContext serverContext() {
 		try {
+			SSLContext context = SSLContext.getInstance("TLS");
+			context.init(keyManagers().getKeyManagers(), null, null);
+			return context;
+		}
+		catch (GeneralSecurityException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+	/**
+	 * Generate a key pair and certificate and return key managers that present it, for a
+	 * server that builds its own TLS context, such as Reactor Netty's.
+	 * @return the key managers
+	 */
+	public static KeyManagerFactory keyManagers() {
+		try {
 			Path directory = Files.createTempDirectory("self-signed-tls");
 			Path keyStore = directory.resolve("server.p12");
 			Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
@@ -68,9 +84,7 @@ public final class SelfSignedTls {
 			Files.delete(directory);
 			KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
 			keys.init(store, PASSWORD);
-			SSLContext context = SSLContext.getInstance("TLS");
-			context.init(keys.getKeyManagers(), null, null);
-			return context;
+			return keys;
 		}
 		catch (IOException ex) {
 			throw new UncheckedIOException(ex);
