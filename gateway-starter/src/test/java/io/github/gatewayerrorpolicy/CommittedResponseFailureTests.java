@@ -27,6 +27,7 @@ import io.github.gatewayerrorpolicy.test.GatewayClient;
 import io.github.gatewayerrorpolicy.test.TestGateway;
 import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream.Script;
 import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -65,6 +66,15 @@ class CommittedResponseFailureTests {
 		.start(failingAfter("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\na\r\n"
 				+ FIRST_PART + "\r\n", false));
 
+	/**
+	 * Sends the head and the first part and closes at once: the gateway reads the part
+	 * and the end of the connection together.
+	 */
+	static final ScriptedUpstream LENGTH_AND_CLOSE_AT_ONCE = ScriptedUpstream.start((connection) -> {
+		connection.readRequest();
+		connection.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n" + FIRST_PART);
+	});
+
 	static final ScriptedUpstream CHUNKED_THEN_GARBAGE = ScriptedUpstream.start((connection) -> {
 		connection.readRequest();
 		connection.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\na\r\n"
@@ -84,6 +94,7 @@ class CommittedResponseFailureTests {
 		TestGateway.route(registry, 2, "length-reset", LENGTH_THEN_RESET.url(), Map.of());
 		TestGateway.route(registry, 3, "chunked-close", CHUNKED_THEN_CLOSE.url(), Map.of());
 		TestGateway.route(registry, 4, "chunked-garbage", CHUNKED_THEN_GARBAGE.url(), Map.of());
+		TestGateway.route(registry, 5, "at-once", LENGTH_AND_CLOSE_AT_ONCE.url(), Map.of());
 	}
 
 	static Script failingAfter(String firstBytes, boolean reset) {
@@ -103,7 +114,7 @@ class CommittedResponseFailureTests {
 		assertThat(received).startsWith("HTTP/1.1 200 OK\r\n").containsIgnoringCase("content-length: 100\r\n");
 		assertThat(body(received)).isEqualTo(FIRST_PART);
 		assertThat(output)
-			.containsPattern(" WARN .* Upstream failure: route=length-close error=http_response_incomplete "
+			.containsPattern("(?m) WARN .* Upstream failure: route=length-close error=http_response_incomplete "
 					+ "status=200 outcome=aborted request=[0-9a-f]+-[0-9]+ trace=[0-9a-f]{32}$");
 		assertFollowUpSucceeds();
 	}
@@ -113,9 +124,22 @@ class CommittedResponseFailureTests {
 		String received = exchangeUntilAborted("/length-reset/a");
 		assertThat(body(received)).isEqualTo(FIRST_PART);
 		assertThat(output)
-			.containsPattern(" WARN .* Upstream failure: route=length-reset error=http_response_incomplete "
+			.containsPattern("(?m) WARN .* Upstream failure: route=length-reset error=http_response_incomplete "
 					+ "status=200 outcome=aborted request=[0-9a-f]+-[0-9]+ trace=[0-9a-f]{32}$");
 		assertFollowUpSucceeds();
+	}
+
+	/**
+	 * What the gateway received before the failure reaches the client, even when the end
+	 * of the connection arrives with it, before the gateway has begun to write the body:
+	 * the first buffer must not be overtaken by the error.
+	 */
+	@RepeatedTest(20)
+	void bytesReceivedWithTheEndOfTheConnectionAreStillForwarded() throws Exception {
+		String received = new GatewayClient(this.port)
+			.exchangeUntilClosed("GET /at-once/a HTTP/1.1\r\nHost: gateway\r\n\r\n");
+		assertThat(received).startsWith("HTTP/1.1 200 OK\r\n").containsIgnoringCase("content-length: 100\r\n");
+		assertThat(body(received)).isEqualTo(FIRST_PART);
 	}
 
 	@Test
@@ -124,7 +148,7 @@ class CommittedResponseFailureTests {
 		assertThat(received).containsIgnoringCase("transfer-encoding: chunked\r\n");
 		assertThat(body(received)).contains(FIRST_PART).doesNotContain("\r\n0\r\n");
 		assertThat(output)
-			.containsPattern(" WARN .* Upstream failure: route=chunked-close error=http_response_incomplete "
+			.containsPattern("(?m) WARN .* Upstream failure: route=chunked-close error=http_response_incomplete "
 					+ "status=200 outcome=aborted request=[0-9a-f]+-[0-9]+ trace=[0-9a-f]{32}$");
 		assertThat(output).doesNotContain("\tat ").doesNotContain("Error finishing response");
 		assertFollowUpSucceeds();
@@ -134,8 +158,9 @@ class CommittedResponseFailureTests {
 	void malformedChunkSizeAfterTheResponseBeganIsAborted(CapturedOutput output) throws Exception {
 		String received = exchangeUntilAborted("/chunked-garbage/a");
 		assertThat(body(received)).contains(FIRST_PART).doesNotContain("not a chunk").doesNotContain("\r\n0\r\n");
-		assertThat(output).containsPattern(" WARN .* Upstream failure: route=chunked-garbage error=http_protocol_error "
-				+ "status=200 outcome=aborted request=[0-9a-f]+-[0-9]+ trace=[0-9a-f]{32}$");
+		assertThat(output)
+			.containsPattern("(?m) WARN .* Upstream failure: route=chunked-garbage error=http_protocol_error "
+					+ "status=200 outcome=aborted request=[0-9a-f]+-[0-9]+ trace=[0-9a-f]{32}$");
 		await().atMost(Duration.ofSeconds(10))
 			.untilAsserted(() -> assertThat(CHUNKED_THEN_GARBAGE.closedByGateway())
 				.isEqualTo(CHUNKED_THEN_GARBAGE.connections()));

@@ -93,12 +93,23 @@ public class UpstreamResponseBodyFilter implements GlobalFilter, Ordered {
 
 		@Override
 		public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
-			return super.writeWith(Flux.from(body).doOnError(this::record));
+			return super.writeWith(errorAfterDemand(Flux.from(body).doOnError(this::record)));
 		}
 
 		@Override
 		public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
-			return super.writeAndFlushWith(Flux.from(body).doOnError(this::record));
+			return super.writeAndFlushWith(errorAfterDemand(Flux.from(body).doOnError(this::record)));
+		}
+
+		/**
+		 * Hold an error back until the writer asks for more than it has received. The
+		 * response's {@code ChannelSendOperator} caches the first buffer until the
+		 * server's writer subscribes, and an error that arrives meanwhile (an upstream
+		 * that sends its first bytes and fails at once) would be passed on before it, and
+		 * the buffer released unsent: the client would not get bytes the upstream sent.
+		 */
+		private static <T> Flux<T> errorAfterDemand(Flux<T> body) {
+			return body.materialize().dematerialize();
 		}
 
 		private void record(Throwable error) {

@@ -123,7 +123,9 @@ public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Or
 	/**
 	 * Close the client connection so that the client sees a truncated response rather
 	 * than a clean end: no terminating chunk, and fewer bytes than the announced
-	 * {@code Content-Length}. An HTTP/2 stream is reset.
+	 * {@code Content-Length}. An HTTP/2 stream is reset. What was written before is
+	 * flushed first: a close fails writes still waiting in the channel, and the client
+	 * would lose bytes the upstream had sent.
 	 */
 	private static boolean abort(ServerHttpResponse response) {
 		while (response instanceof ServerHttpResponseDecorator decorator) {
@@ -131,7 +133,7 @@ public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Or
 		}
 		if (response instanceof AbstractServerHttpResponse server
 				&& server.getNativeResponse() instanceof Connection connection) {
-			connection.channel().close();
+			connection.channel().flush().close();
 			return true;
 		}
 		return false;

@@ -17,7 +17,6 @@
 package io.github.gatewayerrorpolicy.sample;
 
 import java.io.IOException;
-import java.time.Duration;
 
 import io.github.gatewayerrorpolicy.upstreams.FullBacklogListener;
 import io.github.gatewayerrorpolicy.upstreams.LoopbackDns;
@@ -28,12 +27,6 @@ import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
  * The demo upstreams, all in this process on loopback ports the operating system chooses.
  */
 public final class DemoUpstreams implements AutoCloseable {
-
-	/**
-	 * How long the mid-body upstream waits after its first bytes before it closes, so
-	 * that the gateway has begun its response by then.
-	 */
-	static final Duration MID_BODY_PAUSE = Duration.ofMillis(300);
 
 	final ScriptedUpstream ok = ScriptedUpstream
 		.start(ScriptedUpstream.answering(ScriptedUpstream.ok("Hello from the demo upstream.\n")));
@@ -63,11 +56,15 @@ public final class DemoUpstreams implements AutoCloseable {
 		.answering("HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/html; charset=utf-8\r\nRetry-After: 30\r\n"
 				+ "Content-Length: 66\r\n\r\n<!DOCTYPE html><title>Maintenance</title><h1>Back in a minute</h1>"));
 
+	/**
+	 * Answers with the first part of a long body and closes: the gateway reads the bytes
+	 * before it sees the end of the connection, so it has begun its answer when the body
+	 * fails.
+	 */
 	final ScriptedUpstream midBody = ScriptedUpstream.start((connection) -> {
 		connection.readRequest();
 		connection.write("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 1000\r\n\r\n"
 				+ "The first part of a long answer, and then the upstream fails.\n");
-		Thread.sleep(MID_BODY_PAUSE.toMillis());
 	});
 
 	final LoopbackDns dns = LoopbackDns.start();
