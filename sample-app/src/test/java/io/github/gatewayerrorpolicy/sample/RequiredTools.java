@@ -27,8 +27,8 @@ import static org.assertj.core.api.Assertions.fail;
 
 /**
  * Programs some tests need, such as Chromium or Prometheus. Where one is missing, those
- * tests are skipped, unless the environment variable {@value #REQUIRE} is {@code true},
- * as CI sets it: then they fail.
+ * tests are skipped, unless the environment variable {@value #REQUIRE} or {@code CI} has
+ * any value, as CI sets them: then they fail.
  */
 final class RequiredTools {
 
@@ -62,6 +62,19 @@ final class RequiredTools {
 	}
 
 	/**
+	 * Whether missing programs are failures: wherever {@value #REQUIRE} or {@code CI} is
+	 * set to anything.
+	 * @return whether every test must run
+	 */
+	static boolean required() {
+		return hasText(System.getenv(REQUIRE)) || hasText(System.getenv("CI"));
+	}
+
+	private static boolean hasText(String value) {
+		return value != null && !value.isBlank();
+	}
+
+	/**
 	 * Skip the current test, or fail it in CI, unless a condition holds.
 	 * @param available whether what the test needs is there
 	 * @param message what is missing
@@ -70,7 +83,7 @@ final class RequiredTools {
 		if (available) {
 			return;
 		}
-		if (Boolean.parseBoolean(System.getenv(REQUIRE))) {
+		if (required()) {
 			fail(message);
 		}
 		Assumptions.abort(message);
