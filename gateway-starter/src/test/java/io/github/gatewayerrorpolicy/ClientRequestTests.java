@@ -24,6 +24,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
@@ -61,15 +63,26 @@ class ClientRequestTests {
 
 	static final AtomicInteger FORWARDED = new AtomicInteger();
 
+	static final Queue<String> FORWARDED_LINES = new ConcurrentLinkedQueue<>();
+
 	/**
-	 * Counts every request it reads, on new and pooled connections alike.
+	 * Counts every request it reads, on new and pooled connections alike, and keeps its
+	 * request line.
 	 */
 	static final ScriptedUpstream UPSTREAM = ScriptedUpstream.start((connection) -> {
-		while (connection.readRequest() != null) {
+		for (String head = connection.readRequest(); head != null; head = connection.readRequest()) {
+			FORWARDED_LINES.add(head.substring(0, head.indexOf("\r\n")));
 			FORWARDED.incrementAndGet();
 			connection.write(ScriptedUpstream.ok("hello"));
 		}
 	});
+
+	/**
+	 * A valid request sent right behind each invalid one, in the same write: it must
+	 * never reach the upstream, whether smuggled in the invalid request's body or read as
+	 * the next request on its connection.
+	 */
+	static final String SMUGGLED = "GET /ok/smuggled HTTP/1.1\r\nHost: gateway\r\n\r\n";
 
 	static final ReservedPort REFUSED = ReservedPort.reserve();
 
@@ -124,12 +137,14 @@ class ClientRequestTests {
 	@MethodSource("invalidRequests")
 	void invalidRequestIsRejectedAndNotForwarded(String name, String request, int status) throws IOException {
 		int before = FORWARDED.get();
-		String response = exchange(request);
+		String response = new GatewayClient(this.port).exchangeUntilClosed(request + SMUGGLED);
 		assertThat(response).as("the status line").containsPattern("\\AHTTP/[0-9.]+ " + status + " ");
-		assertThat(FORWARDED).as("nothing reached the upstream").hasValue(before);
+		assertThat(response).as("one answer, and the connection closed").doesNotContain("hello");
 		assertThat(exchange("GET /ok/b HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n\r\n"))
 			.startsWith("HTTP/1.1 200 ")
 			.endsWith("hello");
+		assertThat(FORWARDED).as("only the follow-up reached the upstream").hasValue(before + 1);
+		assertThat(FORWARDED_LINES).noneMatch((line) -> line.contains("smuggled"));
 	}
 
 	@Test

@@ -241,7 +241,9 @@ class ConnectionLifecycleTests {
 			InputStream in = socket.getInputStream();
 			StringBuilder received = new StringBuilder();
 			while (!received.toString().contains("first")) {
-				received.append((char) in.read());
+				int b = in.read();
+				assertThat(b).as("the gateway ended the stream before its first part: " + received).isNotEqualTo(-1);
+				received.append((char) b);
 			}
 		}
 		await().atMost(Duration.ofSeconds(10))

@@ -55,6 +55,9 @@ class MalformedResponseTests {
 
 	static final Map<String, String> OVER_FRAMED = new LinkedHashMap<>();
 
+	static final Map<String, Integer> OVER_FRAMED_STATUS = Map.of("bytes-after-body", 200, "body-on-204", 204,
+			"body-on-304", 304, "body-after-chunks", 200);
+
 	static {
 		INVALID.put("space-before-colon", "HTTP/1.1 200 OK\r\nX-A : b\r\n" + OK);
 		INVALID.put("control-in-value", "HTTP/1.1 200 OK\r\nX-A: b\u0001c\r\n" + OK);
@@ -151,8 +154,8 @@ class MalformedResponseTests {
 	void exactlyTheFramedResponseIsForwardedAndTheNextRequestIsClean(String name) throws Exception {
 		ScriptedUpstream upstream = UPSTREAMS.get(name);
 		HttpResponse<String> first = this.gateway.get("/" + name + "/a", null);
-		assertThat(first.statusCode()).isIn(200, 204, 304);
-		assertThat(first.body()).isIn("ok", "");
+		assertThat(first.statusCode()).isEqualTo(OVER_FRAMED_STATUS.get(name));
+		assertThat(first.body()).isEqualTo((first.statusCode() == 200) ? "ok" : "");
 		await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(upstream.closedByGateway()).isOne());
 		HttpResponse<String> next = this.gateway.get("/" + name + "/b", null);
 		assertThat(next.statusCode()).isEqualTo(200);

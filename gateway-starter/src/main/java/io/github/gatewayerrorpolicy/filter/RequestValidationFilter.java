@@ -38,8 +38,8 @@ import org.springframework.web.server.ServerWebExchange;
  * they reach an upstream: a request without exactly one valid {@code Host} header gets
  * 400 Bad Request, as RFC 9112 (section 3.2) requires (HTTP/1.0 may omit it), and a
  * request line with an HTTP version other than 1.x, 2 or 3 gets 505 HTTP Version Not
- * Supported (RFC 9110, section 15.6.6). Netty's server rejects every other malformed
- * request line or header on its own.
+ * Supported (RFC 9110, section 15.6.6), and the connection is closed after the answer.
+ * Netty's server rejects every other malformed request line or header on its own.
  * <p>
  * It is a gateway filter, first in the chain, so it checks only what the gateway is about
  * to route: the application's own endpoints, Actuator's among them, are left to the
@@ -64,19 +64,29 @@ public class RequestValidationFilter implements GlobalFilter, Ordered {
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
 		HttpVersion version = version(exchange.getRequest());
 		if (version != null && !isSupported(version)) {
-			return Mono.error(new ResponseStatusException(HttpStatus.HTTP_VERSION_NOT_SUPPORTED,
-					"Only HTTP/1.x, HTTP/2 and HTTP/3 are supported"));
+			return reject(exchange, HttpStatus.HTTP_VERSION_NOT_SUPPORTED,
+					"Only HTTP/1.x, HTTP/2 and HTTP/3 are supported");
 		}
 		if (version != null && version.majorVersion() == 1) {
 			List<String> hosts = exchange.getRequest().getHeaders().getOrEmpty(HttpHeaders.HOST);
 			boolean required = version.minorVersion() >= 1;
 			if (hosts.size() > 1 || (required && hosts.isEmpty())
 					|| (hosts.size() == 1 && !isValidHost(hosts.get(0)))) {
-				return Mono.error(new ResponseStatusException(HttpStatus.BAD_REQUEST,
-						"An HTTP/1.1 request needs exactly one valid Host header"));
+				return reject(exchange, HttpStatus.BAD_REQUEST,
+						"An HTTP/1.1 request needs exactly one valid Host header");
 			}
 		}
 		return chain.filter(exchange);
+	}
+
+	/**
+	 * Reject a request, and close its connection after the answer, as nginx does: a
+	 * client that sent one invalid request is not trusted with the next one on the same
+	 * connection, such as a request written right behind it.
+	 */
+	private static Mono<Void> reject(ServerWebExchange exchange, HttpStatus status, String reason) {
+		exchange.getResponse().getHeaders().set(HttpHeaders.CONNECTION, "close");
+		return Mono.error(new ResponseStatusException(status, reason));
 	}
 
 	/**

@@ -59,9 +59,11 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.assertj.ApplicationContextAssertProvider;
 import org.springframework.boot.test.context.assertj.AssertableReactiveWebApplicationContext;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.route.RouteLocator;
 import org.springframework.boot.autoconfigure.context.MessageSourceAutoConfiguration;
@@ -341,24 +343,38 @@ class GatewayErrorPolicyAutoConfigurationTests {
 
 	@Test
 	void providesNothingWhenDisabled() {
-		this.contextRunner.withPropertyValues("gateway.error-policy.enabled=false").run((context) -> {
-			for (Class<?> type : POLICY_BEANS) {
-				assertThat(context).doesNotHaveBean(type);
-			}
-		});
+		this.contextRunner.withPropertyValues("gateway.error-policy.enabled=false")
+			.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+			.run(GatewayErrorPolicyAutoConfigurationTests::assertNoPolicyBean);
 	}
 
 	@Test
 	void providesNothingWithoutTheGateway() {
 		this.contextRunner.withClassLoader(new FilteredClassLoader(GlobalFilter.class))
-			.run((context) -> assertThat(context).doesNotHaveBean(UpstreamErrorWebExceptionHandler.class));
+			.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+			.run(GatewayErrorPolicyAutoConfigurationTests::assertNoPolicyBean);
 	}
 
 	@Test
 	void providesNothingInAServletApplication() {
-		new ApplicationContextRunner()
-			.withConfiguration(AutoConfigurations.of(GatewayErrorPolicyAutoConfiguration.class))
-			.run((context) -> assertThat(context).doesNotHaveBean(UpstreamErrorWebExceptionHandler.class));
+		new WebApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(GatewayErrorPolicyAutoConfiguration.class,
+					GatewayErrorPolicyHttpClientAutoConfiguration.class))
+			.withPropertyValues("gateway.error-policy.pool.max-pending=5")
+			.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+			.run(GatewayErrorPolicyAutoConfigurationTests::assertNoPolicyBean);
+	}
+
+	/**
+	 * No bean at all of the starter's: every bean type is looked at, so a bean added
+	 * later cannot slip through.
+	 */
+	private static void assertNoPolicyBean(ApplicationContextAssertProvider<?> context) {
+		assertThat(context.getStartupFailure()).isNull();
+		assertThat(context.getBeanDefinitionNames()).isNotEmpty().allSatisfy((name) -> {
+			Class<?> type = context.getType(name);
+			assertThat((type != null) ? type.getName() : "").as(name).doesNotStartWith("io.github.gatewayerrorpolicy.");
+		});
 	}
 
 	@Test

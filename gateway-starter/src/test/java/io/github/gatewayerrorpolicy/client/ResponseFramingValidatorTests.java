@@ -17,10 +17,13 @@
 package io.github.gatewayerrorpolicy.client;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -44,7 +47,7 @@ class ResponseFramingValidatorTests {
 				"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n",
 				"HTTP/1.1 503 \u00c9chec\u0085 ok\r\nContent-Length: 1\r\n\r\nx", "HTTP/1.1 204 No Content\r\n\r\n",
 				"HTTP/1.0 200 OK\r\nContent-Length: 3\r\n\r\nabc" };
-		EmbeddedChannel channel = new EmbeddedChannel(new ResponseFramingValidator());
+		EmbeddedChannel channel = channel();
 		for (String response : responses) {
 			request(channel, "GET");
 			assertThat(receive(channel, response, byteByByte)).isEqualTo(response);
@@ -54,7 +57,7 @@ class ResponseFramingValidatorTests {
 
 	@Test
 	void headResponseHasNoBody() {
-		EmbeddedChannel channel = new EmbeddedChannel(new ResponseFramingValidator());
+		EmbeddedChannel channel = channel();
 		request(channel, "HEAD");
 		String head = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n";
 		assertThat(receive(channel, head, false)).isEqualTo(head);
@@ -66,17 +69,18 @@ class ResponseFramingValidatorTests {
 	@ParameterizedTest
 	@ValueSource(booleans = { false, true })
 	void dropsBytesBeyondTheFrameAndCloses(boolean byteByByte) {
-		EmbeddedChannel channel = new EmbeddedChannel(new ResponseFramingValidator());
+		EmbeddedChannel channel = channel();
 		request(channel, "GET");
 		String framed = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 		assertThat(receive(channel, framed + "HTTP/1.1 200 OK\r\n", byteByByte)).isEqualTo(framed);
 		assertThat(channel.isOpen()).isFalse();
 	}
 
-	@Test
-	void closesOnBytesWhileNoResponseIsExpected() {
-		EmbeddedChannel channel = new EmbeddedChannel(new ResponseFramingValidator());
-		assertThat(receive(channel, "HTTP/1.1 200 OK\r\n\r\n", false)).isEmpty();
+	@ParameterizedTest
+	@ValueSource(booleans = { false, true })
+	void closesOnBytesWhileNoResponseIsExpected(boolean byteByByte) {
+		EmbeddedChannel channel = channel();
+		assertThat(receive(channel, "HTTP/1.1 200 OK\r\n\r\n", byteByByte)).isEmpty();
 		assertThat(channel.isOpen()).isFalse();
 	}
 
@@ -92,11 +96,13 @@ class ResponseFramingValidatorTests {
 			"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n",
 			"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX-T : a\r\n\r\n", "junk\r\n\r\n" })
 	void rejectsAndCloses(String response) {
-		EmbeddedChannel channel = new EmbeddedChannel(new ResponseFramingValidator());
-		request(channel, "GET");
-		assertThatExceptionOfType(InvalidUpstreamResponseException.class)
-			.isThrownBy(() -> receive(channel, response, true));
-		assertThat(channel.isOpen()).isFalse();
+		for (boolean byteByByte : new boolean[] { false, true }) {
+			EmbeddedChannel channel = channel();
+			request(channel, "GET");
+			assertThatExceptionOfType(InvalidUpstreamResponseException.class)
+				.isThrownBy(() -> receive(channel, response, byteByByte));
+			assertThat(channel.isOpen()).isFalse();
+		}
 	}
 
 	/**
@@ -111,14 +117,16 @@ class ResponseFramingValidatorTests {
 			"HTTP/1.1 200 OK\r\nX-A: b\rc\r\nContent-Length: 0\r\n\r\n",
 			"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2 3\r\nok\r\n0\r\n\r\n" })
 	void passesOnWhatNettyRejects(String response) {
-		EmbeddedChannel channel = new EmbeddedChannel(new ResponseFramingValidator());
-		request(channel, "GET");
-		assertThat(receive(channel, response, false)).isEqualTo(response);
+		for (boolean byteByByte : new boolean[] { false, true }) {
+			EmbeddedChannel channel = channel();
+			request(channel, "GET");
+			assertThat(receive(channel, response, byteByByte)).isEqualTo(response);
+		}
 	}
 
 	@Test
 	void leavesUpgradedConnectionsAlone() {
-		EmbeddedChannel channel = new EmbeddedChannel(new ResponseFramingValidator());
+		EmbeddedChannel channel = channel();
 		request(channel, "GET");
 		String upgrade = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n";
 		assertThat(receive(channel, upgrade + "\u0081\u0002hi", false)).isEqualTo(upgrade + "\u0081\u0002hi");
@@ -126,16 +134,34 @@ class ResponseFramingValidatorTests {
 		assertThat(channel.isOpen()).isTrue();
 	}
 
-	@Test
-	void bodyUntilCloseIsPassedOn() {
-		EmbeddedChannel channel = new EmbeddedChannel(new ResponseFramingValidator());
+	@ParameterizedTest
+	@ValueSource(booleans = { false, true })
+	void bodyUntilCloseIsPassedOn(boolean byteByByte) {
+		EmbeddedChannel channel = channel();
 		request(channel, "GET");
-		assertThat(receive(channel, "HTTP/1.1 200 OK\r\n\r\nstream", false)).isEqualTo("HTTP/1.1 200 OK\r\n\r\nstream");
-		assertThat(receive(channel, " goes on", false)).isEqualTo(" goes on");
+		assertThat(receive(channel, "HTTP/1.1 200 OK\r\n\r\nstream", byteByByte))
+			.isEqualTo("HTTP/1.1 200 OK\r\n\r\nstream");
+		assertThat(receive(channel, " goes on", byteByByte)).isEqualTo(" goes on");
 		assertThat(channel.isOpen()).isTrue();
 	}
 
-	private static void request(EmbeddedChannel channel, String method) {
+	/**
+	 * Every buffer the tests feed in, or that the validator passes on: each must end with
+	 * its reference count at zero, whatever the validator did with it.
+	 */
+	private final List<ByteBuf> buffers = new ArrayList<>();
+
+	private EmbeddedChannel channel() {
+		return new EmbeddedChannel(new ResponseFramingValidator());
+	}
+
+	@AfterEach
+	void everyBufferIsReleased() {
+		assertThat(this.buffers).isNotEmpty()
+			.allSatisfy((buffer) -> assertThat(buffer.refCnt()).as("reference count").isZero());
+	}
+
+	private void request(EmbeddedChannel channel, String method) {
 		channel.writeOutbound(
 				Unpooled.copiedBuffer(method + " /x HTTP/1.1\r\nHost: up\r\n\r\n", StandardCharsets.ISO_8859_1));
 		ByteBuf written = channel.readOutbound();
@@ -145,25 +171,40 @@ class ResponseFramingValidatorTests {
 	/**
 	 * Feed bytes in, and return what the validator passed on; rethrows what it fired.
 	 */
-	private static String receive(EmbeddedChannel channel, String response, boolean byteByByte) {
+	private String receive(EmbeddedChannel channel, String response, boolean byteByByte) {
 		byte[] bytes = response.getBytes(StandardCharsets.ISO_8859_1);
-		if (byteByByte) {
-			for (byte b : bytes) {
-				if (channel.isOpen()) {
-					channel.writeInbound(Unpooled.wrappedBuffer(new byte[] { b }));
+		StringBuilder passed = new StringBuilder();
+		try {
+			if (byteByByte) {
+				for (byte b : bytes) {
+					if (channel.isOpen()) {
+						channel.writeInbound(tracked(new byte[] { b }));
+					}
 				}
 			}
+			else {
+				channel.writeInbound(tracked(bytes));
+			}
 		}
-		else {
-			channel.writeInbound(Unpooled.wrappedBuffer(bytes));
-		}
-		StringBuilder passed = new StringBuilder();
-		for (ByteBuf buffer = channel.readInbound(); buffer != null; buffer = channel.readInbound()) {
-			passed.append(buffer.toString(StandardCharsets.ISO_8859_1));
-			buffer.release();
+		finally {
+			// what was passed on before a write raised what the validator fired
+			for (ByteBuf buffer = channel.readInbound(); buffer != null; buffer = channel.readInbound()) {
+				this.buffers.add(buffer);
+				passed.append(buffer.toString(StandardCharsets.ISO_8859_1));
+				buffer.release();
+			}
 		}
 		channel.checkException();
 		return passed.toString();
+	}
+
+	/**
+	 * A direct buffer, as a socket's would be, kept to check that it ends released.
+	 */
+	private ByteBuf tracked(byte[] bytes) {
+		ByteBuf buffer = Unpooled.directBuffer(bytes.length).writeBytes(bytes);
+		this.buffers.add(buffer);
+		return buffer;
 	}
 
 }

@@ -17,6 +17,7 @@
 package io.github.gatewayerrorpolicy.observe;
 
 import java.io.ByteArrayOutputStream;
+import java.net.ConnectException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,6 +27,7 @@ import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -53,6 +55,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Tests for {@link UpstreamFailureLog}, on Logback appenders attached to its logger.
  */
 class UpstreamFailureLogTests {
+
+	/**
+	 * What the HTTP client raised, as every event of these tests carries it.
+	 */
+	static final ConnectException FAILURE = new ConnectException("Connection refused: /10.0.0.7:8080");
 
 	private final MockServerWebExchange exchange = MockServerWebExchange.from(MockServerHttpRequest.get("/"));
 
@@ -85,6 +92,24 @@ class UpstreamFailureLogTests {
 					Map.entry("trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"));
 			assertThat(line.getThrowableProxy()).as("no stack trace unless at debug").isNull();
 		});
+	}
+
+	@Test
+	void stackTraceOnlyAtDebug() {
+		Level level = this.logger.getLevel();
+		try {
+			this.logger.setLevel(Level.DEBUG);
+			new UpstreamFailureLog().onUpstreamFailure(
+					event("orders", ErrorType.CONNECTION_REFUSED, 502, Outcome.RESPONDED, null), this.exchange);
+			assertThat(this.lines.list).singleElement()
+				.satisfies((line) -> assertThat(line.getThrowableProxy()).as("the cause, at debug")
+					.isNotNull()
+					.satisfies(
+							(cause) -> assertThat(cause.getClassName()).isEqualTo(ConnectException.class.getName())));
+		}
+		finally {
+			this.logger.setLevel(level);
+		}
 	}
 
 	@Test
@@ -191,7 +216,7 @@ class UpstreamFailureLogTests {
 
 	static UpstreamFailureEvent event(String route, ErrorType type, int status, Outcome outcome, String traceId) {
 		return new UpstreamFailureEvent(Instant.parse("2026-11-23T02:00:00Z"), route, "GET", type, status, outcome,
-				"1a2b3c4d-7", traceId, Duration.ofMillis(12), null);
+				"1a2b3c4d-7", traceId, Duration.ofMillis(12), FAILURE);
 	}
 
 }

@@ -28,8 +28,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 import tools.jackson.databind.JsonNode;
@@ -39,7 +44,8 @@ import static org.assertj.core.api.Assertions.fail;
 
 /**
  * A real HTTP/1.1 client of the gateway under test, on loopback. Its connections are
- * pooled, so a follow-up request goes over the connection an earlier one used.
+ * pooled, so a follow-up request goes over the connection an earlier one used. Each
+ * exchange, the body included, must complete within 10 seconds.
  */
 public final class GatewayClient {
 
@@ -111,7 +117,20 @@ public final class GatewayClient {
 		for (int i = 0; i < headers.length; i += 2) {
 			request.header(headers[i], headers[i + 1]);
 		}
-		return this.client.send(request.build(), BodyHandlers.ofString());
+		CompletableFuture<HttpResponse<String>> response = this.client.sendAsync(request.build(),
+				BodyHandlers.ofString());
+		try {
+			return response.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+		}
+		catch (TimeoutException ex) {
+			// the request's timeout covers only the response head: a body that never
+			// ends is caught here
+			response.cancel(true);
+			throw new HttpTimeoutException("No complete response within " + TIMEOUT);
+		}
+		catch (ExecutionException ex) {
+			throw (ex.getCause() instanceof IOException io) ? io : new IOException(ex.getCause());
+		}
 	}
 
 	/**
