@@ -53,7 +53,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 		properties = { "spring.messages.basename=test-messages", "gateway.error-policy.page.site-name=Example Shop",
 				"gateway.error-policy.page.support-url=https://help.example.com/contact",
 				"gateway.error-policy.page.status-page-url=https://status.example.com",
-				"gateway.error-policy.retry-after.connection-refused=10s" })
+				"gateway.error-policy.retry-after.connection-refused=10s",
+				// every request must reach the refusing upstream: no ejection
+				"gateway.error-policy.health.enabled=false" })
 class LocalizationTests {
 
 	static final ReservedPort REFUSED = ReservedPort.reserve();

@@ -50,7 +50,9 @@ import static org.awaitility.Awaitility.await;
  * over real sockets, and checked for each kind of {@code Accept}.
  */
 @SpringBootTest(classes = TestGateway.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = "spring.application.name=test-gateway")
+		properties = { "spring.application.name=test-gateway",
+				// every request must reach its failing upstream: no ejection
+				"gateway.error-policy.health.enabled=false" })
 class UpstreamFailureResponseTests {
 
 	static final ScriptedUpstream OK = ScriptedUpstream.start(ScriptedUpstream.answering(ScriptedUpstream.ok("hello")));

@@ -26,6 +26,9 @@ import java.util.TreeSet;
 import io.github.gatewayerrorpolicy.actuate.UpstreamFailureRecorder.RecentFailure;
 import io.github.gatewayerrorpolicy.actuate.UpstreamFailureRecorder.Total;
 import io.github.gatewayerrorpolicy.classify.ErrorType;
+import io.github.gatewayerrorpolicy.health.HealthPolicy;
+import io.github.gatewayerrorpolicy.health.UpstreamHealth;
+import io.github.gatewayerrorpolicy.health.UpstreamHealth.UpstreamState;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
 import org.jspecify.annotations.Nullable;
@@ -40,9 +43,10 @@ import org.springframework.http.MediaType;
 
 /**
  * The {@code gatewayerrors} Actuator endpoint: failed upstream exchanges since start-up,
- * per route, error type and outcome; the most recent ones; and the error policy in effect
- * on every route. It shows route ids but never a route's URI, nor any query string,
- * header, body or exception.
+ * per route, error type and outcome; the most recent ones; the upstreams that are or were
+ * recently ejected; and the error policy in effect on every route. It shows route ids but
+ * never a route's URI, nor any query string, header, body or exception; upstream
+ * addresses appear only in the {@code upstreams} section, for operators.
  */
 @Endpoint(id = "gatewayerrors")
 public class GatewayErrorsEndpoint {
@@ -53,11 +57,14 @@ public class GatewayErrorsEndpoint {
 
 	private final ErrorPolicyResolver policies;
 
+	private final UpstreamHealth health;
+
 	public GatewayErrorsEndpoint(UpstreamFailureRecorder recorder, RouteLocator routeLocator,
-			ErrorPolicyResolver policies) {
+			ErrorPolicyResolver policies, UpstreamHealth health) {
 		this.recorder = recorder;
 		this.routeLocator = routeLocator;
 		this.policies = policies;
+		this.health = health;
 	}
 
 	@ReadOperation
@@ -65,7 +72,7 @@ public class GatewayErrorsEndpoint {
 		return this.routeLocator.getRoutes()
 			.collectMap(Route::getId, (route) -> describe(this.policies.resolve(route)), LinkedHashMap::new)
 			.map((routes) -> new GatewayErrorsDescriptor(this.recorder.count(), this.recorder.totals(),
-					this.recorder.recent(), routes));
+					this.recorder.recent(), this.health.ejectedUpstreams(), routes));
 	}
 
 	private static PolicyDescriptor describe(ErrorPolicy policy) {
@@ -79,11 +86,16 @@ public class GatewayErrorsEndpoint {
 			}
 		}
 		ErrorPolicy.Page page = policy.page();
+		HealthPolicy health = policy.health();
 		return new PolicyDescriptor(policy.isEnabled(), statuses, retryAfter,
 				(policy.proxyStatus() != null) ? policy.proxyStatus().name() : null, policy.exposesDetails(),
 				List.copyOf(new TreeSet<>(policy.maskedStatuses())),
 				policy.mediaTypes().stream().map(MediaType::toString).toList(),
-				new PageDescriptor(page.siteName(), page.supportUrl(), page.statusPageUrl(), page.template()));
+				new PageDescriptor(page.siteName(), page.supportUrl(), page.statusPageUrl(), page.template()),
+				new HealthDescriptor(health.enabled(), health.consecutiveFailures(),
+						health.failureTypes().stream().map(ErrorType::token).sorted().toList(),
+						List.copyOf(new TreeSet<>(health.failureStatuses())), health.baseEjectionTime(),
+						health.maxEjectionTime(), health.maxEjectedPercent()));
 	}
 
 	/**
@@ -92,10 +104,12 @@ public class GatewayErrorsEndpoint {
 	 * @param failures how many failures were recorded since start-up
 	 * @param totals failures per route, error type and outcome
 	 * @param recent the most recent failures, newest first
+	 * @param upstreams the upstreams that are or were recently ejected, most recently
+	 * ejected first
 	 * @param routes the policy in effect on each route, by route id
 	 */
 	public record GatewayErrorsDescriptor(long failures, List<Total> totals, List<RecentFailure> recent,
-			Map<String, PolicyDescriptor> routes) implements OperationResponseBody {
+			List<UpstreamState> upstreams, Map<String, PolicyDescriptor> routes) implements OperationResponseBody {
 
 	}
 
@@ -111,10 +125,27 @@ public class GatewayErrorsEndpoint {
 	 * @param maskUpstreamErrors the upstream statuses that are masked
 	 * @param mediaTypes the media types offered in order, or empty for all
 	 * @param page the page settings
+	 * @param health how the route tracks the health of its upstreams
 	 */
 	public record PolicyDescriptor(boolean enabled, Map<String, Integer> statuses, Map<String, Duration> retryAfter,
 			@Nullable String proxyStatusName, boolean exposeDetails, List<Integer> maskUpstreamErrors,
-			List<String> mediaTypes, PageDescriptor page) {
+			List<String> mediaTypes, PageDescriptor page, HealthDescriptor health) {
+
+	}
+
+	/**
+	 * The health settings of a route's policy.
+	 *
+	 * @param enabled whether its upstreams are tracked
+	 * @param consecutiveFailures counted failures in a row that eject an upstream
+	 * @param failureTypes the error types that count
+	 * @param failureStatuses the upstream statuses that count
+	 * @param baseEjectionTime the first ejection's time
+	 * @param maxEjectionTime the longest ejection
+	 * @param maxEjectedPercent the most of a service's instances left out
+	 */
+	public record HealthDescriptor(boolean enabled, int consecutiveFailures, List<String> failureTypes,
+			List<Integer> failureStatuses, Duration baseEjectionTime, Duration maxEjectionTime, int maxEjectedPercent) {
 
 	}
 

@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import io.github.gatewayerrorpolicy.classify.ErrorType;
+import io.github.gatewayerrorpolicy.health.HealthPolicy;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
 import io.github.gatewayerrorpolicy.policy.ProxyStatus;
 import org.jspecify.annotations.Nullable;
@@ -44,6 +45,10 @@ import org.springframework.util.StringUtils;
 final class ErrorPolicyFactory {
 
 	static final int MAX_RECENT_FAILURES = 10_000;
+
+	static final int MAX_CONSECUTIVE_FAILURES = 1_000;
+
+	static final int MAX_TRACKED_UPSTREAMS = 1_000_000;
 
 	private static final Pattern TEMPLATE_NAME = Pattern.compile("[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*");
 
@@ -109,7 +114,43 @@ final class ErrorPolicyFactory {
 				url(prefix + ".page.support-url", page.getSupportUrl(), "http", "https", "mailto"),
 				url(prefix + ".page.status-page-url", page.getStatusPageUrl(), "http", "https"),
 				template(prefix + ".page.template", page.getTemplate())));
+		policy.health(health(properties.getHealth(), prefix + ".health"));
 		return policy.build();
+	}
+
+	private static HealthPolicy health(GatewayErrorPolicyProperties.Health health, String prefix) {
+		int failures = health.getConsecutiveFailures();
+		if (failures < 1 || failures > MAX_CONSECUTIVE_FAILURES) {
+			throw new InvalidErrorPolicyException(prefix + ".consecutive-failures", failures,
+					"a number from 1 to " + MAX_CONSECUTIVE_FAILURES);
+		}
+		for (ErrorType type : health.getFailureTypes()) {
+			if (type == null || type == ErrorType.HTTP_REQUEST_ERROR || type == ErrorType.DESTINATION_UNAVAILABLE) {
+				throw new InvalidErrorPolicyException(prefix + ".failure-types",
+						(type != null) ? propertyKey(type) : null,
+						"error types of an upstream call: not http-request-error (the client's) or "
+								+ "destination-unavailable (the gateway's own answer)");
+			}
+		}
+		for (Integer status : health.getFailureStatuses()) {
+			serverError(prefix + ".failure-statuses", status);
+		}
+		Duration base = health.getBaseEjectionTime();
+		if (base == null || base.toMillis() < 1) {
+			throw new InvalidErrorPolicyException(prefix + ".base-ejection-time", base,
+					"a duration of at least 1ms, e.g. 5s");
+		}
+		Duration max = health.getMaxEjectionTime();
+		if (max == null || max.compareTo(base) < 0) {
+			throw new InvalidErrorPolicyException(prefix + ".max-ejection-time", max,
+					"a duration no shorter than base-ejection-time (" + base + "), e.g. 30s");
+		}
+		int percent = health.getMaxEjectedPercent();
+		if (percent < 0 || percent > 100) {
+			throw new InvalidErrorPolicyException(prefix + ".max-ejected-percent", percent, "a number from 0 to 100");
+		}
+		return new HealthPolicy(health.isEnabled(), failures, health.getFailureTypes(), health.getFailureStatuses(),
+				base, max, percent);
 	}
 
 	/**
@@ -141,6 +182,11 @@ final class ErrorPolicyFactory {
 		URI problemTypeBase = properties.getProblemTypeBase();
 		if (problemTypeBase != null) {
 			url(prefix + ".problem-type-base", problemTypeBase, "http", "https");
+		}
+		int tracked = properties.getHealth().getMaxTrackedUpstreams();
+		if (tracked < 1 || tracked > MAX_TRACKED_UPSTREAMS) {
+			throw new InvalidErrorPolicyException(prefix + ".health.max-tracked-upstreams", tracked,
+					"a number from 1 to " + MAX_TRACKED_UPSTREAMS);
 		}
 		int recent = properties.getEndpoint().getRecentFailures();
 		if (recent < 0 || recent > MAX_RECENT_FAILURES) {

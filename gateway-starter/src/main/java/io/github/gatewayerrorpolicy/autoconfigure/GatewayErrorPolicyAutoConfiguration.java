@@ -26,6 +26,7 @@ import io.github.gatewayerrorpolicy.filter.RequestBodyDecoding;
 import io.github.gatewayerrorpolicy.filter.RequestValidationFilter;
 import io.github.gatewayerrorpolicy.filter.UpstreamFailureFilter;
 import io.github.gatewayerrorpolicy.filter.UpstreamResponseBodyFilter;
+import io.github.gatewayerrorpolicy.health.UpstreamHealth;
 import io.github.gatewayerrorpolicy.metrics.DefaultUpstreamFailureTagsProvider;
 import io.github.gatewayerrorpolicy.metrics.GatewayMeterSanitizer;
 import io.github.gatewayerrorpolicy.metrics.UpstreamFailureMetrics;
@@ -64,6 +65,8 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.route.RouteLocator;
+import org.springframework.cloud.loadbalancer.annotation.LoadBalancerClientSpecification;
+import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -181,9 +184,16 @@ public final class GatewayErrorPolicyAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	UpstreamHealth upstreamHealth(GatewayErrorPolicyProperties properties) {
+		ErrorPolicyFactory.validateGlobal(properties);
+		return new UpstreamHealth(properties.getHealth().getMaxTrackedUpstreams());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
 	UpstreamFailureFilter upstreamFailureFilter(ErrorPolicyResolver policies, UpstreamFailureEvents events,
-			UpstreamFailureClassifier classifier) {
-		return new UpstreamFailureFilter(policies, events, classifier);
+			UpstreamFailureClassifier classifier, UpstreamHealth health) {
+		return new UpstreamFailureFilter(policies, events, classifier, health);
 	}
 
 	@Bean
@@ -280,8 +290,25 @@ public final class GatewayErrorPolicyAutoConfiguration {
 		@Bean
 		@ConditionalOnMissingBean
 		GatewayErrorsEndpoint gatewayErrorsEndpoint(UpstreamFailureRecorder recorder, RouteLocator routeLocator,
-				ErrorPolicyResolver policies) {
-			return new GatewayErrorsEndpoint(recorder, routeLocator, policies);
+				ErrorPolicyResolver policies, UpstreamHealth health) {
+			return new GatewayErrorsEndpoint(recorder, routeLocator, policies, health);
+		}
+
+	}
+
+	/**
+	 * Leaves ejected instances out of Spring Cloud LoadBalancer's choice, where the
+	 * application uses it.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass({ ServiceInstanceListSupplier.class, LoadBalancerClientSpecification.class })
+	static class LoadBalancerHealthConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean(name = "gatewayErrorPolicyEjectedInstances")
+		LoadBalancerClientSpecification gatewayErrorPolicyEjectedInstances() {
+			return new LoadBalancerClientSpecification("default." + EjectedInstancesConfiguration.class.getName(),
+					new Class<?>[] { EjectedInstancesConfiguration.class });
 		}
 
 	}

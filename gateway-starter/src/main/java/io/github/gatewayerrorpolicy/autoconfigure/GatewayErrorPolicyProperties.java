@@ -20,10 +20,13 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.github.gatewayerrorpolicy.classify.ErrorType;
+import io.github.gatewayerrorpolicy.health.HealthPolicy;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -106,6 +109,8 @@ public class GatewayErrorPolicyProperties {
 	private final Endpoint endpoint = new Endpoint();
 
 	private final Pool pool = new Pool();
+
+	private final Health health = new Health();
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -191,6 +196,10 @@ public class GatewayErrorPolicyProperties {
 		return this.pool;
 	}
 
+	public Health getHealth() {
+		return this.health;
+	}
+
 	/**
 	 * Settings of the log line written per failure; global only.
 	 */
@@ -265,6 +274,123 @@ public class GatewayErrorPolicyProperties {
 
 		public void setMaxPending(@Nullable Integer maxPending) {
 			this.maxPending = maxPending;
+		}
+
+	}
+
+	/**
+	 * Passive health checking of upstreams: an upstream that keeps failing is ejected
+	 * (not called; its requests get 503 destination_unavailable with a Retry-After) and
+	 * brought back by a probe.
+	 */
+	public static class Health {
+
+		/**
+		 * Whether the upstreams of the route are tracked.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * Counted failures in a row that eject an upstream.
+		 */
+		private int consecutiveFailures = 5;
+
+		/**
+		 * Error types that count as failures; any other outcome that is an answer from
+		 * the upstream resets the count.
+		 */
+		private Set<ErrorType> failureTypes = new LinkedHashSet<>(HealthPolicy.DEFAULT_FAILURE_TYPES);
+
+		/**
+		 * Upstream statuses that count as failures, for example 502, 503, 504; none by
+		 * default.
+		 */
+		private Set<Integer> failureStatuses = new LinkedHashSet<>();
+
+		/**
+		 * How long the first ejection lasts; each further ejection in a row doubles it.
+		 */
+		private Duration baseEjectionTime = Duration.ofSeconds(5);
+
+		/**
+		 * The longest an ejection lasts.
+		 */
+		private Duration maxEjectionTime = Duration.ofSeconds(30);
+
+		/**
+		 * The most of a load-balanced service's instances, in percent, that are left out
+		 * of the load balancer's choice.
+		 */
+		private int maxEjectedPercent = 50;
+
+		/**
+		 * The most upstreams tracked at once; the least recently used is forgotten first.
+		 * Global only.
+		 */
+		private int maxTrackedUpstreams = 10_000;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public int getConsecutiveFailures() {
+			return this.consecutiveFailures;
+		}
+
+		public void setConsecutiveFailures(int consecutiveFailures) {
+			this.consecutiveFailures = consecutiveFailures;
+		}
+
+		public Set<ErrorType> getFailureTypes() {
+			return this.failureTypes;
+		}
+
+		public void setFailureTypes(Set<ErrorType> failureTypes) {
+			this.failureTypes = failureTypes;
+		}
+
+		public Set<Integer> getFailureStatuses() {
+			return this.failureStatuses;
+		}
+
+		public void setFailureStatuses(Set<Integer> failureStatuses) {
+			this.failureStatuses = failureStatuses;
+		}
+
+		public Duration getBaseEjectionTime() {
+			return this.baseEjectionTime;
+		}
+
+		public void setBaseEjectionTime(Duration baseEjectionTime) {
+			this.baseEjectionTime = baseEjectionTime;
+		}
+
+		public Duration getMaxEjectionTime() {
+			return this.maxEjectionTime;
+		}
+
+		public void setMaxEjectionTime(Duration maxEjectionTime) {
+			this.maxEjectionTime = maxEjectionTime;
+		}
+
+		public int getMaxEjectedPercent() {
+			return this.maxEjectedPercent;
+		}
+
+		public void setMaxEjectedPercent(int maxEjectedPercent) {
+			this.maxEjectedPercent = maxEjectedPercent;
+		}
+
+		public int getMaxTrackedUpstreams() {
+			return this.maxTrackedUpstreams;
+		}
+
+		public void setMaxTrackedUpstreams(int maxTrackedUpstreams) {
+			this.maxTrackedUpstreams = maxTrackedUpstreams;
 		}
 
 	}

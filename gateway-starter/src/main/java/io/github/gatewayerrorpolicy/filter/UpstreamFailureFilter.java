@@ -26,6 +26,11 @@ import io.github.gatewayerrorpolicy.classify.UpstreamFailure;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailureClassifier;
 import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
 import io.github.gatewayerrorpolicy.client.ConnectionReuse;
+import io.github.gatewayerrorpolicy.health.HealthPolicy;
+import io.github.gatewayerrorpolicy.health.UpstreamAddress;
+import io.github.gatewayerrorpolicy.health.UpstreamEjectedException;
+import io.github.gatewayerrorpolicy.health.UpstreamHealth;
+import io.github.gatewayerrorpolicy.health.UpstreamHealth.Admission;
 import io.github.gatewayerrorpolicy.observe.Outcome;
 import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvent;
 import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvents;
@@ -90,23 +95,58 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 
 	private final UpstreamFailureClassifier classifier;
 
+	private final UpstreamHealth health;
+
 	public UpstreamFailureFilter(ErrorPolicyResolver policies, UpstreamFailureEvents events,
-			UpstreamFailureClassifier classifier) {
+			UpstreamFailureClassifier classifier, UpstreamHealth health) {
 		this.policies = policies;
 		this.events = events;
 		this.classifier = classifier;
+		this.health = health;
 	}
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
-		if (!isRoutedOverHttp(exchange)) {
+		URI url = routedOverHttp(exchange);
+		if (url == null) {
 			return chain.filter(exchange);
 		}
+		Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
+		ErrorPolicy policy = this.policies.resolve(route);
 		ErrorResponseWriter.rememberGatewayHeaders(exchange);
+		Admission admission = admit(route, policy, url);
+		if (admission.isRefused()) {
+			return Mono.error(new UpstreamEjectedException(admission.retryAfterSeconds()));
+		}
 		ServerHttpRequest guarded = RequestBodyDecoding.guard(exchange.getRequest());
 		ServerWebExchange routed = (guarded != exchange.getRequest()) ? exchange.mutate().request(guarded).build()
 				: exchange;
-		return route(routed, chain, true).then(Mono.defer(() -> onResponseHead(routed)));
+		return route(routed, chain, true).then(Mono.defer(() -> onResponseHead(routed, policy, admission)))
+			.doOnError((error) -> onError(routed, policy.health(), admission, error))
+			.doOnCancel(admission::released);
+	}
+
+	private Admission admit(@Nullable Route route, ErrorPolicy policy, URI url) {
+		UpstreamAddress address = UpstreamAddress.of(url);
+		if (route == null || address == null || !policy.isEnabled()) {
+			return Admission.UNTRACKED;
+		}
+		return this.health.admit(route.getId(), policy.health(), address);
+	}
+
+	/**
+	 * Count an error of the upstream call against the upstream if it is of a counted
+	 * type; any other error says nothing of the upstream.
+	 */
+	private void onError(ServerWebExchange exchange, HealthPolicy health, Admission admission, Throwable error) {
+		UpstreamFailure failure = UpstreamFailure.of(exchange, error);
+		ErrorType type = (failure != null) ? this.classifier.classify(failure) : null;
+		if (type != null && health.failureTypes().contains(type)) {
+			admission.failed(type.token());
+		}
+		else {
+			admission.released();
+		}
 	}
 
 	/**
@@ -151,15 +191,19 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 		}
 	}
 
-	private Mono<Void> onResponseHead(ServerWebExchange exchange) {
+	private Mono<Void> onResponseHead(ServerWebExchange exchange, ErrorPolicy policy, Admission admission) {
 		ServerHttpResponse response = exchange.getResponse();
 		HttpStatusCode status = response.getStatusCode();
 		Connection connection = exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
+		if (status != null && policy.health().failureStatuses().contains(status.value())) {
+			admission.failed("status_" + status.value());
+		}
+		else {
+			admission.succeeded();
+		}
 		if (status == null || !status.is5xxServerError() || connection == null) {
 			return Mono.empty();
 		}
-		Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
-		ErrorPolicy policy = this.policies.resolve(route);
 		if (!policy.isEnabled()) {
 			return Mono.empty();
 		}
@@ -220,13 +264,17 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 		return Long.parseLong(retryAfter);
 	}
 
-	private static boolean isRoutedOverHttp(ServerWebExchange exchange) {
+	/**
+	 * The URL the HTTP routing filter will call, or {@code null} if it will not route
+	 * this request.
+	 */
+	private static @Nullable URI routedOverHttp(ServerWebExchange exchange) {
 		if (ServerWebExchangeUtils.isAlreadyRouted(exchange)) {
-			return false;
+			return null;
 		}
 		URI url = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR);
 		String scheme = (url != null) ? url.getScheme() : null;
-		return "http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme);
+		return ("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme)) ? url : null;
 	}
 
 	@Override

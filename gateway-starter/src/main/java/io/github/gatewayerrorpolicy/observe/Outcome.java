@@ -31,7 +31,13 @@ public enum Outcome {
 	PASSED_THROUGH("passed-through"),
 
 	/** The upstream's own 5xx response was replaced by the gateway's answer. */
-	MASKED("masked");
+	MASKED("masked"),
+
+	/**
+	 * The request was not sent: its upstream is ejected after repeated failures, and the
+	 * gateway answered at once.
+	 */
+	EJECTED("ejected");
 
 	private final String tag;
 

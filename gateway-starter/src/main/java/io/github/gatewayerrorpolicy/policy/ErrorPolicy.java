@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 
 import io.github.gatewayerrorpolicy.classify.ErrorType;
+import io.github.gatewayerrorpolicy.health.HealthPolicy;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpStatus;
@@ -54,6 +55,8 @@ public final class ErrorPolicy {
 
 	private final List<MediaType> mediaTypes;
 
+	private final HealthPolicy health;
+
 	private ErrorPolicy(Builder builder) {
 		this.enabled = builder.enabled;
 		this.statuses = Collections.unmodifiableMap(new EnumMap<>(builder.statuses));
@@ -63,6 +66,7 @@ public final class ErrorPolicy {
 		this.page = builder.page;
 		this.maskedStatuses = Set.copyOf(builder.maskedStatuses);
 		this.mediaTypes = List.copyOf(builder.mediaTypes);
+		this.health = builder.health;
 	}
 
 	public static Builder builder() {
@@ -147,6 +151,14 @@ public final class ErrorPolicy {
 	}
 
 	/**
+	 * Return how the route tracks the health of its upstreams.
+	 * @return the health settings
+	 */
+	public HealthPolicy health() {
+		return this.health;
+	}
+
+	/**
 	 * Settings of the page shown to people.
 	 *
 	 * @param siteName the name of the site, shown on the page
@@ -185,6 +197,8 @@ public final class ErrorPolicy {
 		private Set<Integer> maskedStatuses = Set.of();
 
 		private List<MediaType> mediaTypes = List.of();
+
+		private HealthPolicy health = HealthPolicy.DEFAULT;
 
 		private Builder() {
 		}
@@ -228,6 +242,11 @@ public final class ErrorPolicy {
 
 		public Builder mediaTypes(List<MediaType> mediaTypes) {
 			this.mediaTypes = mediaTypes;
+			return this;
+		}
+
+		public Builder health(HealthPolicy health) {
+			this.health = health;
 			return this;
 		}
 

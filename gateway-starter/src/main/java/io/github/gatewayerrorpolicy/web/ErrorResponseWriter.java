@@ -124,6 +124,34 @@ public class ErrorResponseWriter {
 	 */
 	public Mono<Void> writeFailure(ServerWebExchange exchange, ErrorPolicy policy, ErrorType type, UpstreamPhase phase,
 			@Nullable String traceId) {
+		return writeFailure(exchange, policy, type, phase, traceId, type.token() + ".detail",
+				seconds(policy.status(type), policy.retryAfter(type)));
+	}
+
+	/**
+	 * Answer a request that was not sent because its upstream is ejected: 503
+	 * {@code destination_unavailable} with its own explanation, and a {@code Retry-After}
+	 * of the seconds until the upstream will be tried again, or the configured one if
+	 * that is shorter.
+	 * @param exchange the current exchange
+	 * @param policy the route's policy
+	 * @param secondsLeft the seconds until the upstream will be tried again
+	 * @param traceId the id of the current trace, if any
+	 * @return completion of the write
+	 */
+	public Mono<Void> writeEjected(ServerWebExchange exchange, ErrorPolicy policy, long secondsLeft,
+			@Nullable String traceId) {
+		ErrorType type = ErrorType.DESTINATION_UNAVAILABLE;
+		HttpStatus status = policy.status(type);
+		Long configured = seconds(status, policy.retryAfter(type));
+		Long retryAfter = (configured != null) ? Long.valueOf(Math.min(configured, secondsLeft))
+				: (status == HttpStatus.SERVICE_UNAVAILABLE) ? Long.valueOf(secondsLeft) : null;
+		return writeFailure(exchange, policy, type, UpstreamPhase.BEFORE_RESPONSE, traceId,
+				type.token() + ".ejected.detail", retryAfter);
+	}
+
+	private Mono<Void> writeFailure(ServerWebExchange exchange, ErrorPolicy policy, ErrorType type, UpstreamPhase phase,
+			@Nullable String traceId, String detailKey, @Nullable Long retryAfter) {
 		Locale locale = this.messages.locale(exchange);
 		HttpStatus status = policy.status(type);
 		String details = policy.exposesDetails() ? this.messages.text("details." + phaseKey(phase), locale) : null;
@@ -134,8 +162,8 @@ public class ErrorResponseWriter {
 					: proxyStatus.error(type);
 		}
 		UpstreamError error = new UpstreamError(status, type, null, this.messages.title(type, locale),
-				this.messages.detail(type, locale), details, rawPath(exchange), exchange.getRequest().getId(), traceId,
-				routeId(exchange), Instant.now(), seconds(status, policy.retryAfter(type)), locale, policy.page());
+				this.messages.text(detailKey, locale), details, rawPath(exchange), exchange.getRequest().getId(),
+				traceId, routeId(exchange), Instant.now(), retryAfter, locale, policy.page());
 		return write(exchange, policy, error, proxyStatusValue);
 	}
 

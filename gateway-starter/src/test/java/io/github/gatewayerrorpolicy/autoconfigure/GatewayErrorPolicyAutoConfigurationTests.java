@@ -20,6 +20,7 @@ import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 import io.github.gatewayerrorpolicy.actuate.GatewayErrorsEndpoint;
 import io.github.gatewayerrorpolicy.actuate.UpstreamFailureRecorder;
@@ -31,6 +32,8 @@ import io.github.gatewayerrorpolicy.client.UpstreamResponseValidation;
 import io.github.gatewayerrorpolicy.filter.RequestValidationFilter;
 import io.github.gatewayerrorpolicy.filter.UpstreamFailureFilter;
 import io.github.gatewayerrorpolicy.filter.UpstreamResponseBodyFilter;
+import io.github.gatewayerrorpolicy.health.HealthPolicy;
+import io.github.gatewayerrorpolicy.health.UpstreamHealth;
 import io.github.gatewayerrorpolicy.metrics.DefaultUpstreamFailureTagsProvider;
 import io.github.gatewayerrorpolicy.metrics.UpstreamFailureMetrics;
 import io.github.gatewayerrorpolicy.observe.ObservationUpstreamFailureListener;
@@ -88,7 +91,7 @@ class GatewayErrorPolicyAutoConfigurationTests {
 			UpstreamResponseValidation.class, UpstreamReadTimeout.class, RequestValidationFilter.class,
 			UpstreamFailureFilter.class, UpstreamResponseBodyFilter.class, UpstreamErrorWebExceptionHandler.class,
 			UpstreamFailureLog.class, ObservationUpstreamFailureListener.class, UpstreamFailureEvents.class,
-			TraceIdResolver.class };
+			TraceIdResolver.class, UpstreamHealth.class };
 
 	private final ReactiveWebApplicationContextRunner contextRunner = new ReactiveWebApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(GatewayErrorPolicyAutoConfiguration.class))
@@ -286,6 +289,47 @@ class GatewayErrorPolicyAutoConfigurationTests {
 				"a duration of more than zero");
 		assertInvalid("gateway.error-policy.endpoint.recent-failures=20000",
 				"gateway.error-policy.endpoint.recent-failures", "20000", "a number from 0 to 10000");
+	}
+
+	@Test
+	void invalidHealthSettingsStopStartUp() {
+		assertInvalid("gateway.error-policy.health.consecutive-failures=0",
+				"gateway.error-policy.health.consecutive-failures", "0", "a number from 1 to 1000");
+		assertInvalid("gateway.error-policy.health.failure-types=destination-unavailable",
+				"gateway.error-policy.health.failure-types", "destination-unavailable",
+				"error types of an upstream call");
+		assertInvalid("gateway.error-policy.health.failure-statuses=404",
+				"gateway.error-policy.health.failure-statuses", "404", "a 5xx status");
+		assertInvalid("gateway.error-policy.health.base-ejection-time=0s",
+				"gateway.error-policy.health.base-ejection-time", "PT0S", "a duration of at least 1ms");
+		assertInvalid("gateway.error-policy.health.max-ejection-time=1s",
+				"gateway.error-policy.health.max-ejection-time", "PT1S", "no shorter than base-ejection-time (PT5S)");
+		assertInvalid("gateway.error-policy.health.max-ejected-percent=101",
+				"gateway.error-policy.health.max-ejected-percent", "101", "a number from 0 to 100");
+		assertInvalid("gateway.error-policy.health.max-tracked-upstreams=0",
+				"gateway.error-policy.health.max-tracked-upstreams", "0", "a number from 1 to 1000000");
+	}
+
+	@Test
+	void healthIsTrackedByDefaultAndBindsEverySetting() {
+		assertThat(HealthPolicy.DEFAULT.ejectionTime(1)).isEqualTo(Duration.ofSeconds(5));
+		this.contextRunner.run((context) -> assertThat(globalPolicy(context).health()).isEqualTo(HealthPolicy.DEFAULT));
+		this.contextRunner.withPropertyValues("gateway.error-policy.health.enabled=false",
+				"gateway.error-policy.health.consecutive-failures=3",
+				"gateway.error-policy.health.failure-types=connection-refused,http-response-timeout",
+				"gateway.error-policy.health.failure-statuses=502,503",
+				"gateway.error-policy.health.base-ejection-time=2s", "gateway.error-policy.health.max-ejection-time=9s",
+				"gateway.error-policy.health.max-ejected-percent=30")
+			.run((context) -> {
+				HealthPolicy health = globalPolicy(context).health();
+				assertThat(health).isEqualTo(new HealthPolicy(false, 3,
+						Set.of(ErrorType.CONNECTION_REFUSED, ErrorType.HTTP_RESPONSE_TIMEOUT), Set.of(502, 503),
+						Duration.ofSeconds(2), Duration.ofSeconds(9), 30));
+				assertThat(List.of(health.ejectionTime(1), health.ejectionTime(2), health.ejectionTime(3),
+						health.ejectionTime(4), health.ejectionTime(40)))
+					.containsExactly(Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(8),
+							Duration.ofSeconds(9), Duration.ofSeconds(9));
+			});
 	}
 
 	@Test
