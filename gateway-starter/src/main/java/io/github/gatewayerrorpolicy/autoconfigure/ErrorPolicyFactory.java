@@ -46,9 +46,9 @@ final class ErrorPolicyFactory {
 
 	static final int MAX_RECENT_FAILURES = 10_000;
 
-	static final int MAX_CONSECUTIVE_FAILURES = 1_000;
+	static final int MAX_CONSECUTIVE_FAILURES = 100;
 
-	static final int MAX_TRACKED_UPSTREAMS = 1_000_000;
+	static final int MAX_TRACKED_UPSTREAMS = 100_000;
 
 	private static final Pattern TEMPLATE_NAME = Pattern.compile("[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*");
 

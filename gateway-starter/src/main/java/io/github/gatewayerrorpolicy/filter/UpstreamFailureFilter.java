@@ -31,6 +31,7 @@ import io.github.gatewayerrorpolicy.health.UpstreamAddress;
 import io.github.gatewayerrorpolicy.health.UpstreamEjectedException;
 import io.github.gatewayerrorpolicy.health.UpstreamHealth;
 import io.github.gatewayerrorpolicy.health.UpstreamHealth.Admission;
+import io.github.gatewayerrorpolicy.observe.NativeRequests;
 import io.github.gatewayerrorpolicy.observe.Outcome;
 import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvent;
 import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvents;
@@ -114,34 +115,43 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 		Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
 		ErrorPolicy policy = this.policies.resolve(route);
 		ErrorResponseWriter.rememberGatewayHeaders(exchange);
-		Admission admission = admit(route, policy, url);
+		Admission admission = admit(exchange, route, policy, url);
 		if (admission.isRefused()) {
 			return Mono.error(new UpstreamEjectedException(admission.retryAfterSeconds()));
 		}
-		ServerHttpRequest guarded = RequestBodyDecoding.guard(exchange.getRequest());
-		ServerWebExchange routed = (guarded != exchange.getRequest()) ? exchange.mutate().request(guarded).build()
-				: exchange;
-		return route(routed, chain, true).then(Mono.defer(() -> onResponseHead(routed, policy, admission)))
-			.doOnError((error) -> onError(routed, policy.health(), admission, error))
-			.doOnCancel(admission::released);
+		try {
+			ServerHttpRequest guarded = RequestBodyDecoding.guard(exchange.getRequest());
+			ServerWebExchange routed = (guarded != exchange.getRequest()) ? exchange.mutate().request(guarded).build()
+					: exchange;
+			return route(routed, chain, true).then(Mono.defer(() -> onResponseHead(routed, policy, admission)))
+				.doOnError((error) -> onError(routed, policy.health(), admission, error))
+				.doOnCancel(admission::released);
+		}
+		catch (RuntimeException ex) {
+			admission.released();
+			throw ex;
+		}
 	}
 
-	private Admission admit(@Nullable Route route, ErrorPolicy policy, URI url) {
+	private Admission admit(ServerWebExchange exchange, @Nullable Route route, ErrorPolicy policy, URI url) {
 		UpstreamAddress address = UpstreamAddress.of(url);
 		if (route == null || address == null || !policy.isEnabled()) {
 			return Admission.UNTRACKED;
 		}
-		return this.health.admit(route.getId(), policy.health(), address);
+		return this.health.admit(route.getId(), policy.health(), address,
+				UpstreamHealth.isKeptBeyondCap(exchange.getAttributes(), address));
 	}
 
 	/**
 	 * Count an error of the upstream call against the upstream if it is of a counted
-	 * type; any other error says nothing of the upstream.
+	 * type; any other error says nothing of the upstream, and neither does one that came
+	 * of the client going away (a request body cut off, for instance).
 	 */
 	private void onError(ServerWebExchange exchange, HealthPolicy health, Admission admission, Throwable error) {
 		UpstreamFailure failure = UpstreamFailure.of(exchange, error);
 		ErrorType type = (failure != null) ? this.classifier.classify(failure) : null;
-		if (type != null && health.failureTypes().contains(type)) {
+		if (type != null && health.failureTypes().contains(type)
+				&& !NativeRequests.isClientGone(exchange.getRequest())) {
 			admission.failed(type.token());
 		}
 		else {

@@ -19,6 +19,7 @@ package io.github.gatewayerrorpolicy.health;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
 import org.jspecify.annotations.Nullable;
@@ -63,46 +64,62 @@ public class EjectedInstanceFilter extends DelegatingServiceInstanceListSupplier
 	@Override
 	public Flux<List<ServiceInstance>> get() {
 		HealthPolicy policy = this.policies.resolve(null).health();
-		return this.delegate.get().map((instances) -> withoutEjected(instances, policy));
+		return this.delegate.get().map((instances) -> withoutEjected(instances, policy, null));
 	}
 
 	@Override
 	public Flux<List<ServiceInstance>> get(Request request) {
-		HealthPolicy policy = this.policies.resolve(route(request)).health();
-		return this.delegate.get(request).map((instances) -> withoutEjected(instances, policy));
+		Map<String, Object> attributes = attributes(request);
+		Route route = (attributes != null
+				&& attributes.get(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR) instanceof Route found) ? found : null;
+		HealthPolicy policy = this.policies.resolve(route).health();
+		return this.delegate.get(request).map((instances) -> withoutEjected(instances, policy, attributes));
 	}
 
-	private static @Nullable Route route(Request<?> request) {
-		if (request.getContext() instanceof RequestDataContext context && context.getClientRequest() != null) {
-			Map<String, Object> attributes = context.getClientRequest().getAttributes();
-			if (attributes != null
-					&& attributes.get(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR) instanceof Route route) {
-				return route;
-			}
-		}
-		return null;
+	/**
+	 * The exchange's attributes, which Spring Cloud Gateway hands to the load balancer's
+	 * request as they are.
+	 */
+	private static @Nullable Map<String, Object> attributes(Request<?> request) {
+		return (request.getContext() instanceof RequestDataContext context && context.getClientRequest() != null)
+				? context.getClientRequest().getAttributes() : null;
 	}
 
-	List<ServiceInstance> withoutEjected(List<ServiceInstance> instances, HealthPolicy policy) {
-		if (!policy.enabled() || instances.size() < 2 || policy.maxEjectedPercent() == 0) {
+	/**
+	 * The instances without those ejected, within the cap; ejected instances kept because
+	 * of the cap are named in the exchange's attributes, so that they are called.
+	 */
+	List<ServiceInstance> withoutEjected(List<ServiceInstance> instances, HealthPolicy policy,
+			@Nullable Map<String, Object> attributes) {
+		if (!policy.enabled() || instances.size() < 2) {
 			return instances;
 		}
-		int mayLeaveOut = Math.min(Math.max(1, instances.size() * policy.maxEjectedPercent() / 100),
-				instances.size() - 1);
-		List<ServiceInstance> chosen = null;
-		for (int i = 0; i < instances.size(); i++) {
-			ServiceInstance instance = instances.get(i);
-			if (mayLeaveOut > 0 && this.health.isLeftOut(policy, address(instance))) {
-				if (chosen == null) {
-					chosen = new ArrayList<>(instances.subList(0, i));
-				}
-				mayLeaveOut--;
+		List<UpstreamAddress> ejected = new ArrayList<>();
+		for (ServiceInstance instance : instances) {
+			UpstreamAddress address = address(instance);
+			if (this.health.isLeftOut(policy, address)) {
+				ejected.add(address);
 			}
-			else if (chosen != null) {
+		}
+		if (ejected.isEmpty() || ejected.size() == instances.size()) {
+			// all ejected: the gateway answers 503 with the time left, whichever is
+			// chosen
+			return instances;
+		}
+		int mayLeaveOut = (policy.maxEjectedPercent() == 0) ? 0
+				: Math.max(1, instances.size() * policy.maxEjectedPercent() / 100);
+		List<UpstreamAddress> leftOut = ejected.subList(0, Math.min(mayLeaveOut, ejected.size()));
+		if (attributes != null && leftOut.size() < ejected.size()) {
+			attributes.put(UpstreamHealth.KEPT_BEYOND_CAP_ATTRIBUTE,
+					Set.copyOf(ejected.subList(leftOut.size(), ejected.size())));
+		}
+		List<ServiceInstance> chosen = new ArrayList<>(instances.size());
+		for (ServiceInstance instance : instances) {
+			if (!leftOut.contains(address(instance))) {
 				chosen.add(instance);
 			}
 		}
-		return (chosen != null) ? chosen : instances;
+		return chosen;
 	}
 
 	private static UpstreamAddress address(ServiceInstance instance) {

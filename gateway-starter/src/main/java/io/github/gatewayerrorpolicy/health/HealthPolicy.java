@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.Set;
 
 import io.github.gatewayerrorpolicy.classify.ErrorType;
+import io.github.resilience4j.core.IntervalFunction;
 
 /**
  * How a route tracks the health of its upstreams: which failures count, how many in a row
@@ -58,17 +59,21 @@ public record HealthPolicy(boolean enabled, int consecutiveFailures, Set<ErrorTy
 	}
 
 	/**
-	 * How long the given ejection in a row lasts: the base time, doubled for each earlier
-	 * one, at most the maximum.
+	 * How long each ejection in a row lasts: the base time, doubled for each earlier one,
+	 * at most the maximum.
+	 * @return the ejection time in milliseconds of the n-th ejection in a row, from 1
+	 */
+	public IntervalFunction ejectionTimes() {
+		return IntervalFunction.ofExponentialBackoff(this.baseEjectionTime, 2, this.maxEjectionTime);
+	}
+
+	/**
+	 * How long the given ejection in a row lasts.
 	 * @param ejection the ejection in a row, from 1
 	 * @return its duration
 	 */
 	public Duration ejectionTime(int ejection) {
-		Duration time = this.baseEjectionTime;
-		for (int i = 1; i < ejection && time.compareTo(this.maxEjectionTime) < 0; i++) {
-			time = time.multipliedBy(2);
-		}
-		return (time.compareTo(this.maxEjectionTime) > 0) ? this.maxEjectionTime : time;
+		return Duration.ofMillis(ejectionTimes().apply(ejection));
 	}
 
 }

@@ -52,7 +52,9 @@ public record UpstreamAddress(String scheme, String host, int port) {
 	public static UpstreamAddress of(String scheme, String host, int port) {
 		String lowerScheme = scheme.toLowerCase(Locale.ROOT);
 		int effectivePort = (port >= 0) ? port : "https".equals(lowerScheme) ? 443 : 80;
-		return new UpstreamAddress(lowerScheme, host.toLowerCase(Locale.ROOT), effectivePort);
+		// a URL writes an IPv6 address in brackets, a discovery client does not
+		String bare = (host.startsWith("[") && host.endsWith("]")) ? host.substring(1, host.length() - 1) : host;
+		return new UpstreamAddress(lowerScheme, bare.toLowerCase(Locale.ROOT), effectivePort);
 	}
 
 	/**
@@ -61,8 +63,7 @@ public record UpstreamAddress(String scheme, String host, int port) {
 	 */
 	@Override
 	public String toString() {
-		return (this.host.indexOf(':') != -1 && !this.host.startsWith("[")) ? "[" + this.host + "]:" + this.port
-				: this.host + ":" + this.port;
+		return (this.host.indexOf(':') != -1) ? "[" + this.host + "]:" + this.port : this.host + ":" + this.port;
 	}
 
 }

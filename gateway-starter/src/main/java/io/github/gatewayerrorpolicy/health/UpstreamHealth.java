@@ -21,6 +21,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,10 +30,12 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
 import io.github.resilience4j.circuitbreaker.event.CircuitBreakerOnStateTransitionEvent;
+import io.github.resilience4j.core.IntervalFunction;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -48,11 +52,15 @@ import org.slf4j.LoggerFactory;
  * the upstream is ejected; the first request after the ejection time is the one probe of
  * its half-open state; a probe that fails opens it again for the doubled time.
  * <p>
- * Resilience4j keeps the moment an open breaker lets a probe through to itself, so this
- * class keeps its own copy, computed by the same function at the same transition, to
- * answer with a truthful {@code Retry-After}. Upstreams are held in a Caffeine cache
- * bounded by {@code max-tracked-upstreams}, and forgotten after {@link #IDLE_EXPIRY}
- * without a request.
+ * Resilience4j keeps the moment an open breaker lets a probe through to itself; the
+ * function that computes its wait ({@code waitIntervalFunctionInOpenState}) also keeps a
+ * copy here, before the open state is published, to answer with a truthful
+ * {@code Retry-After}. Each admission carries the generation of the breaker's state it
+ * was admitted in, and a report from an earlier generation is dropped: a request admitted
+ * before an ejection can neither release nor decide the probe of a later half-open state.
+ * A probe that has not ended within {@code max-ejection-time} counts as failed. Upstreams
+ * are held in a Caffeine cache bounded by {@code max-tracked-upstreams}, and forgotten
+ * after {@link #IDLE_EXPIRY} without a request.
  */
 public class UpstreamHealth implements MeterBinder {
 
@@ -61,11 +69,22 @@ public class UpstreamHealth implements MeterBinder {
 	 */
 	public static final Duration IDLE_EXPIRY = Duration.ofMinutes(10);
 
+	/**
+	 * The exchange attribute naming the ejected upstreams the load balancer kept in its
+	 * choice because of {@code max-ejected-percent}.
+	 */
+	public static final String KEPT_BEYOND_CAP_ATTRIBUTE = UpstreamHealth.class.getName() + ".keptBeyondCap";
+
 	private static final Logger logger = LoggerFactory.getLogger(UpstreamHealth.class);
 
 	private static final Throwable COUNTED_FAILURE = new CountedFailure();
 
 	private final Cache<Key, TrackedUpstream> upstreams;
+
+	/**
+	 * Tracked upstreams whose breaker is not closed: ejected or being probed.
+	 */
+	private final AtomicInteger ejected = new AtomicInteger();
 
 	private volatile @Nullable MeterRegistry registry;
 
@@ -78,6 +97,7 @@ public class UpstreamHealth implements MeterBinder {
 			.maximumSize(maxTrackedUpstreams)
 			.expireAfterAccess(IDLE_EXPIRY)
 			.executor(Runnable::run)
+			.<Key, TrackedUpstream>removalListener((key, upstream, cause) -> forget(upstream, cause))
 			.build();
 	}
 
@@ -86,14 +106,28 @@ public class UpstreamHealth implements MeterBinder {
 	 * @param routeId the route of the request
 	 * @param policy the route's health settings
 	 * @param address the upstream
+	 * @param beyondCap whether the load balancer chose the upstream although it is
+	 * ejected, because leaving it out too would exceed {@code max-ejected-percent}: it is
+	 * then called as if it were healthy
 	 * @return the admission: refused, or permitted with a way to report its outcome
 	 */
-	public Admission admit(String routeId, HealthPolicy policy, UpstreamAddress address) {
+	public Admission admit(String routeId, HealthPolicy policy, UpstreamAddress address, boolean beyondCap) {
 		if (!policy.enabled()) {
 			return Admission.UNTRACKED;
 		}
 		TrackedUpstream upstream = this.upstreams.get(new Key(address, policy), TrackedUpstream::new);
-		return upstream.admit(routeId);
+		return upstream.admit(routeId, beyondCap);
+	}
+
+	/**
+	 * Whether the load balancer chose an ejected upstream because leaving it out too
+	 * would have left out more than {@code max-ejected-percent} of the service.
+	 * @param attributes the exchange's attributes
+	 * @param address the upstream chosen
+	 * @return whether it is to be called as if it were healthy
+	 */
+	public static boolean isKeptBeyondCap(Map<String, Object> attributes, UpstreamAddress address) {
+		return attributes.get(KEPT_BEYOND_CAP_ATTRIBUTE) instanceof Set<?> kept && kept.contains(address);
 	}
 
 	/**
@@ -105,7 +139,10 @@ public class UpstreamHealth implements MeterBinder {
 	 * @return whether it is ejected for now
 	 */
 	public boolean isLeftOut(HealthPolicy policy, UpstreamAddress address) {
-		TrackedUpstream upstream = policy.enabled() ? this.upstreams.getIfPresent(new Key(address, policy)) : null;
+		if (this.ejected.get() == 0 || !policy.enabled()) {
+			return false;
+		}
+		TrackedUpstream upstream = this.upstreams.getIfPresent(new Key(address, policy));
 		return upstream != null && upstream.isLeftOut();
 	}
 
@@ -133,17 +170,19 @@ public class UpstreamHealth implements MeterBinder {
 		return this.upstreams.estimatedSize();
 	}
 
-	private long ejectedNow() {
-		return this.upstreams.asMap().values().stream().filter(TrackedUpstream::isEjected).count();
-	}
-
 	@Override
 	public void bindTo(MeterRegistry registry) {
 		this.registry = registry;
-		Gauge.builder("gateway.upstream.ejected", this, UpstreamHealth::ejectedNow)
+		Gauge.builder("gateway.upstream.ejected", this.ejected, AtomicInteger::get)
 			.description("Upstreams ejected after repeated failures, not called until a probe")
 			.baseUnit("upstreams")
 			.register(registry);
+	}
+
+	private void forget(@Nullable TrackedUpstream upstream, RemovalCause cause) {
+		if (upstream != null && upstream.breaker.getState() != CircuitBreaker.State.CLOSED) {
+			this.ejected.decrementAndGet();
+		}
 	}
 
 	private void countEjection(String routeId, String cause) {
@@ -158,7 +197,42 @@ public class UpstreamHealth implements MeterBinder {
 		}
 	}
 
-	private record Key(UpstreamAddress address, HealthPolicy policy) {
+	/**
+	 * Seconds for a {@code Retry-After}: rounded up, at least 1.
+	 */
+	static long seconds(long nanos) {
+		return Math.max(1, (nanos + 999_999_999) / 1_000_000_000);
+	}
+
+	/**
+	 * The key of a tracked upstream: its address and the settings it is tracked under.
+	 * The policy of a route is the same object from request to request, so equality is
+	 * usually decided by identity.
+	 */
+	private static final class Key {
+
+		final UpstreamAddress address;
+
+		final HealthPolicy policy;
+
+		private final int hash;
+
+		Key(UpstreamAddress address, HealthPolicy policy) {
+			this.address = address;
+			this.policy = policy;
+			this.hash = 31 * address.hashCode() + policy.hashCode();
+		}
+
+		@Override
+		public boolean equals(Object other) {
+			return other instanceof Key key && this.hash == key.hash && this.address.equals(key.address)
+					&& (this.policy == key.policy || this.policy.equals(key.policy));
+		}
+
+		@Override
+		public int hashCode() {
+			return this.hash;
+		}
 
 	}
 
@@ -190,17 +264,23 @@ public class UpstreamHealth implements MeterBinder {
 		/**
 		 * The admission of a request whose upstream is not tracked.
 		 */
-		public static final Admission UNTRACKED = new Admission(null, 0);
+		public static final Admission UNTRACKED = new Admission(null, 0, 0, false);
 
 		private final @Nullable TrackedUpstream upstream;
 
 		private final long retryAfterSeconds;
 
+		private final long generation;
+
+		private final boolean beyondCap;
+
 		private final AtomicBoolean reported = new AtomicBoolean();
 
-		Admission(@Nullable TrackedUpstream upstream, long retryAfterSeconds) {
+		Admission(@Nullable TrackedUpstream upstream, long retryAfterSeconds, long generation, boolean beyondCap) {
 			this.upstream = upstream;
 			this.retryAfterSeconds = retryAfterSeconds;
+			this.generation = generation;
+			this.beyondCap = beyondCap;
 		}
 
 		/**
@@ -224,7 +304,7 @@ public class UpstreamHealth implements MeterBinder {
 		 */
 		public void succeeded() {
 			if (this.upstream != null && this.reported.compareAndSet(false, true)) {
-				this.upstream.succeeded();
+				this.upstream.succeeded(this);
 			}
 		}
 
@@ -234,7 +314,7 @@ public class UpstreamHealth implements MeterBinder {
 		 */
 		public void failed(String cause) {
 			if (this.upstream != null && this.reported.compareAndSet(false, true)) {
-				this.upstream.failed(cause);
+				this.upstream.failed(this, cause);
 			}
 		}
 
@@ -243,7 +323,7 @@ public class UpstreamHealth implements MeterBinder {
 		 */
 		public void released() {
 			if (this.upstream != null && this.reported.compareAndSet(false, true)) {
-				this.upstream.breaker.releasePermission();
+				this.upstream.released(this);
 			}
 		}
 
@@ -261,6 +341,12 @@ public class UpstreamHealth implements MeterBinder {
 
 		final AtomicLong ejections = new AtomicLong();
 
+		/**
+		 * Counts the breaker's transitions: an admission reports only into the state it
+		 * was admitted in.
+		 */
+		final AtomicLong generation = new AtomicLong();
+
 		volatile String routeId = "";
 
 		volatile @Nullable String lastCause;
@@ -270,46 +356,66 @@ public class UpstreamHealth implements MeterBinder {
 		volatile int ejectionsInARow;
 
 		/**
-		 * When the breaker lets a probe through, on {@link System#nanoTime()}.
+		 * When the breaker lets a probe through, on {@link System#nanoTime()}: set by the
+		 * breaker's wait function, before the open state is visible.
 		 */
 		volatile long triedAgainAt;
+
+		/**
+		 * When the current probe was let through, on {@link System#nanoTime()}.
+		 */
+		volatile long probeSince;
 
 		volatile Instant lastEjected = Instant.EPOCH;
 
 		TrackedUpstream(Key key) {
-			this.address = key.address();
-			this.policy = key.policy();
-			HealthPolicy policy = key.policy();
+			this.address = key.address;
+			this.policy = key.policy;
+			IntervalFunction ejectionTime = key.policy.ejectionTimes();
 			CircuitBreakerConfig config = CircuitBreakerConfig.custom()
 				.slidingWindowType(SlidingWindowType.COUNT_BASED)
-				.slidingWindowSize(policy.consecutiveFailures())
-				.minimumNumberOfCalls(policy.consecutiveFailures())
+				.slidingWindowSize(key.policy.consecutiveFailures())
+				.minimumNumberOfCalls(key.policy.consecutiveFailures())
 				.failureRateThreshold(100)
 				.slowCallRateThreshold(100)
 				.permittedNumberOfCallsInHalfOpenState(1)
-				.waitIntervalFunctionInOpenState((attempt) -> policy.ejectionTime(attempt).toMillis())
+				.waitIntervalFunctionInOpenState((attempt) -> {
+					long millis = ejectionTime.apply(attempt);
+					this.ejectionsInARow = attempt;
+					this.triedAgainAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+					return millis;
+				})
 				.automaticTransitionFromOpenToHalfOpenEnabled(false)
 				.writableStackTraceEnabled(false)
 				.build();
-			this.breaker = CircuitBreaker.of(key.address().toString(), config);
+			this.breaker = CircuitBreaker.of(key.address.toString(), config);
 			this.breaker.getEventPublisher().onStateTransition(this::onStateTransition);
 		}
 
-		Admission admit(String routeId) {
-			this.routeId = routeId;
+		Admission admit(String routeId, boolean beyondCap) {
+			if (!routeId.equals(this.routeId)) {
+				this.routeId = routeId;
+			}
+			CircuitBreaker.State state = this.breaker.getState();
+			if (state == CircuitBreaker.State.CLOSED) {
+				return new Admission(this, 0, this.generation.get(), false);
+			}
 			long now = System.nanoTime();
-			long waiting = this.triedAgainAt - now;
-			if (isOpen() && waiting > 0) {
-				return new Admission(null, seconds(waiting));
+			if (state == CircuitBreaker.State.HALF_OPEN
+					&& now - this.probeSince > this.policy.maxEjectionTime().toNanos()) {
+				// the probe has not ended: it counts as failed
+				this.breaker.transitionToOpenState();
+			}
+			if (beyondCap) {
+				return new Admission(this, 0, this.generation.get(), true);
+			}
+			if (this.breaker.getState() == CircuitBreaker.State.OPEN && this.triedAgainAt - now > 0) {
+				return new Admission(null, seconds(this.triedAgainAt - now), 0, false);
 			}
 			if (!this.breaker.tryAcquirePermission()) {
-				return new Admission(null, seconds(this.triedAgainAt - System.nanoTime()));
+				return new Admission(null, seconds(this.triedAgainAt - System.nanoTime()), 0, false);
 			}
-			return new Admission(this, 0);
-		}
-
-		private boolean isOpen() {
-			return this.breaker.getState() == CircuitBreaker.State.OPEN;
+			return new Admission(this, 0, this.generation.get(), false);
 		}
 
 		boolean isLeftOut() {
@@ -318,40 +424,69 @@ public class UpstreamHealth implements MeterBinder {
 					|| (state == CircuitBreaker.State.OPEN && this.triedAgainAt - System.nanoTime() > 0);
 		}
 
-		boolean isEjected() {
-			CircuitBreaker.State state = this.breaker.getState();
-			return state == CircuitBreaker.State.OPEN || state == CircuitBreaker.State.HALF_OPEN;
+		void succeeded(Admission admission) {
+			if (admission.beyondCap) {
+				// an answer from an ejected upstream the load balancer had to keep: it is
+				// back
+				this.consecutiveFailures.set(0);
+				this.breaker.transitionToClosedState();
+				return;
+			}
+			if (admission.generation != this.generation.get()) {
+				return;
+			}
+			if (this.consecutiveFailures.get() != 0 || this.breaker.getState() != CircuitBreaker.State.CLOSED) {
+				// a run of successes after the last recorded one leaves the window as it
+				// is,
+				// and with a 100 % threshold changes nothing
+				this.consecutiveFailures.set(0);
+				this.breaker.onSuccess(0, TimeUnit.NANOSECONDS);
+			}
 		}
 
-		void succeeded() {
-			this.consecutiveFailures.set(0);
-			this.breaker.onSuccess(0, TimeUnit.NANOSECONDS);
-		}
-
-		void failed(String cause) {
+		void failed(Admission admission, String cause) {
+			if (admission.beyondCap || admission.generation != this.generation.get()) {
+				return;
+			}
 			this.lastCause = cause;
 			this.consecutiveFailures.incrementAndGet();
 			this.breaker.onError(0, TimeUnit.NANOSECONDS, COUNTED_FAILURE);
 		}
 
+		void released(Admission admission) {
+			if (!admission.beyondCap && admission.generation == this.generation.get()) {
+				this.breaker.releasePermission();
+			}
+		}
+
 		private void onStateTransition(CircuitBreakerOnStateTransitionEvent event) {
+			this.generation.incrementAndGet();
+			CircuitBreaker.State from = event.getStateTransition().getFromState();
 			CircuitBreaker.State to = event.getStateTransition().getToState();
-			if (to == CircuitBreaker.State.OPEN) {
-				int inARow = ++this.ejectionsInARow;
-				Duration time = this.policy.ejectionTime(inARow);
-				this.triedAgainAt = System.nanoTime() + time.toNanos();
+			if (from == CircuitBreaker.State.CLOSED) {
+				UpstreamHealth.this.ejected.incrementAndGet();
+			}
+			else if (to == CircuitBreaker.State.CLOSED) {
+				UpstreamHealth.this.ejected.decrementAndGet();
+			}
+			if (to == CircuitBreaker.State.HALF_OPEN) {
+				this.probeSince = System.nanoTime();
+			}
+			else if (to == CircuitBreaker.State.OPEN) {
 				this.lastEjected = Instant.now();
 				this.ejections.incrementAndGet();
 				String cause = (this.lastCause != null) ? this.lastCause : "unknown";
 				this.ejectionCause = cause;
+				long millis = TimeUnit.NANOSECONDS.toMillis(Math.max(0, this.triedAgainAt - System.nanoTime()));
 				logger.warn("Upstream ejected: route={} upstream={} error={} failures={} for={}s ejections-in-a-row={}",
-						this.routeId, this.address, cause, this.consecutiveFailures.get(), time.toMillis() / 1000.0,
-						inARow);
+						this.routeId, this.address, cause, this.consecutiveFailures.get(),
+						Math.round(millis / 100.0) / 10.0, this.ejectionsInARow);
 				countEjection(this.routeId, cause);
 			}
 			else if (to == CircuitBreaker.State.CLOSED) {
 				int after = this.ejectionsInARow;
 				this.ejectionsInARow = 0;
+				this.consecutiveFailures.set(0);
 				logger.info("Upstream restored: route={} upstream={} after {} ejection(s) in a row", this.routeId,
 						this.address, after);
 			}
@@ -372,13 +507,6 @@ public class UpstreamHealth implements MeterBinder {
 					triedAgainAt);
 		}
 
-	}
-
-	/**
-	 * Seconds for a {@code Retry-After}: rounded up, at least 1.
-	 */
-	static long seconds(long nanos) {
-		return Math.max(1, (nanos + 999_999_999) / 1_000_000_000);
 	}
 
 	/**

@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 
 import org.jspecify.annotations.Nullable;
+import reactor.netty.Connection;
 import reactor.netty.http.server.HttpServerRequest;
 
 import org.springframework.http.server.reactive.AbstractServerHttpRequest;
@@ -48,6 +49,15 @@ public final class NativeRequests {
 		}
 		return (request instanceof AbstractServerHttpRequest server
 				&& server.getNativeRequest() instanceof HttpServerRequest nativeRequest) ? nativeRequest : null;
+	}
+
+	/**
+	 * Whether the client of a request is gone: its connection to the server is closed.
+	 * @param request the request, possibly decorated
+	 * @return whether the connection is known to be closed
+	 */
+	public static boolean isClientGone(ServerHttpRequest request) {
+		return of(request) instanceof Connection connection && !connection.channel().isActive();
 	}
 
 	/**

@@ -294,7 +294,7 @@ class GatewayErrorPolicyAutoConfigurationTests {
 	@Test
 	void invalidHealthSettingsStopStartUp() {
 		assertInvalid("gateway.error-policy.health.consecutive-failures=0",
-				"gateway.error-policy.health.consecutive-failures", "0", "a number from 1 to 1000");
+				"gateway.error-policy.health.consecutive-failures", "0", "a number from 1 to 100");
 		assertInvalid("gateway.error-policy.health.failure-types=destination-unavailable",
 				"gateway.error-policy.health.failure-types", "destination-unavailable",
 				"error types of an upstream call");
@@ -307,7 +307,7 @@ class GatewayErrorPolicyAutoConfigurationTests {
 		assertInvalid("gateway.error-policy.health.max-ejected-percent=101",
 				"gateway.error-policy.health.max-ejected-percent", "101", "a number from 0 to 100");
 		assertInvalid("gateway.error-policy.health.max-tracked-upstreams=0",
-				"gateway.error-policy.health.max-tracked-upstreams", "0", "a number from 1 to 1000000");
+				"gateway.error-policy.health.max-tracked-upstreams", "0", "a number from 1 to 100000");
 	}
 
 	@Test

@@ -17,10 +17,6 @@
 package io.github.gatewayerrorpolicy.health;
 
 import java.lang.management.ManagementFactory;
-import java.time.Duration;
-import java.util.Set;
-
-import io.github.gatewayerrorpolicy.classify.ErrorType;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,8 +35,7 @@ class UpstreamHealthMemoryTests {
 
 	static final int MAX_TRACKED = 10_000;
 
-	static final HealthPolicy POLICY = new HealthPolicy(true, 2, Set.of(ErrorType.CONNECTION_REFUSED), Set.of(),
-			Duration.ofSeconds(5), Duration.ofSeconds(30), 50);
+	static final HealthPolicy POLICY = HealthPolicy.DEFAULT;
 
 	final LoggingSystem logging = LoggingSystem.get(getClass().getClassLoader());
 
@@ -80,11 +75,11 @@ class UpstreamHealthMemoryTests {
 			UpstreamAddress address = new UpstreamAddress("http",
 					"10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255), 8080 + (i >> 24));
 			for (int attempt = 0; attempt < POLICY.consecutiveFailures(); attempt++) {
-				UpstreamHealth.Admission admission = health.admit("churn", POLICY, address);
+				UpstreamHealth.Admission admission = health.admit("churn", POLICY, address, false);
 				assertThat(admission.isRefused()).isFalse();
 				admission.failed("connection_refused");
 			}
-			assertThat(health.admit("churn", POLICY, address).isRefused()).isTrue();
+			assertThat(health.admit("churn", POLICY, address, false).isRefused()).isTrue();
 		}
 	}
 
