@@ -16,11 +16,18 @@
 
 package io.github.gatewayerrorpolicy.sample;
 
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+
 import io.netty.resolver.dns.DnsAddressResolverGroup;
 import io.netty.resolver.dns.DnsServerAddressStreamProvider;
 import io.netty.resolver.dns.DnsServerAddressStreamProviders;
 import io.netty.resolver.dns.DnsServerAddresses;
 
+import org.springframework.cloud.client.discovery.simple.InstanceProperties;
+import org.springframework.cloud.client.discovery.simple.reactive.SimpleReactiveDiscoveryClient;
+import org.springframework.cloud.client.discovery.simple.reactive.SimpleReactiveDiscoveryProperties;
 import org.springframework.cloud.gateway.config.HttpClientCustomizer;
 import org.springframework.cloud.gateway.route.RouteLocator;
 import org.springframework.cloud.gateway.route.builder.RouteLocatorBuilder;
@@ -37,6 +44,11 @@ class DemoRoutesConfiguration {
 	 * Names in the {@code .invalid} domain, which RFC 6761 reserves as never resolving.
 	 */
 	static final String INVALID_DOMAIN = ".invalid";
+
+	/**
+	 * The load-balanced service behind {@code /demo/lb}.
+	 */
+	static final String DEMO_SHOP = "demo-shop";
 
 	@Bean(destroyMethod = "close")
 	DemoUpstreams demoUpstreams() {
@@ -63,7 +75,31 @@ class DemoRoutesConfiguration {
 			.route("tls", (route) -> route.path("/demo/tls/**").uri("https://127.0.0.1:" + upstreams.plainHttp.port()))
 			.route("upstream-503", (route) -> route.path("/demo/upstream-503/**").uri(upstreams.unavailable.url()))
 			.route("midbody", (route) -> route.path("/demo/midbody/**").uri(upstreams.midBody.url()))
+			.route("lb", (route) -> route.path("/demo/lb/**").uri("lb://" + DEMO_SHOP))
 			.build();
+	}
+
+	/**
+	 * The instances of {@code demo-shop}, for Spring Cloud LoadBalancer, with Spring
+	 * Cloud's simple discovery client: registered here rather than under
+	 * {@code spring.cloud.discovery.client.simple.instances} in {@code application.yml},
+	 * because the operating system chooses their ports at start-up.
+	 * @param upstreams the demo upstreams
+	 * @return a discovery client that knows {@code demo-shop}
+	 */
+	@Bean
+	SimpleReactiveDiscoveryClient demoShopDiscoveryClient(DemoUpstreams upstreams) {
+		SimpleReactiveDiscoveryProperties properties = new SimpleReactiveDiscoveryProperties();
+		properties.setInstances(Map.of(DEMO_SHOP, List.of(instance(upstreams.shopA.port()),
+				instance(upstreams.shopDown.port()), instance(upstreams.shopB.port()))));
+		properties.afterPropertiesSet();
+		return new SimpleReactiveDiscoveryClient(properties);
+	}
+
+	private static InstanceProperties instance(int port) {
+		InstanceProperties instance = new InstanceProperties();
+		instance.setUri(URI.create("http://127.0.0.1:" + port));
+		return instance;
 	}
 
 	/**

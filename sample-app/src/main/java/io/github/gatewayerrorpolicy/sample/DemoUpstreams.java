@@ -33,6 +33,18 @@ public final class DemoUpstreams implements AutoCloseable {
 
 	final ReservedPort refused = ReservedPort.reserve();
 
+	/**
+	 * The three instances of the load-balanced {@code demo-shop} service: two answer, one
+	 * refuses every connection.
+	 */
+	final ScriptedUpstream shopA = ScriptedUpstream
+		.start(ScriptedUpstream.answering(ScriptedUpstream.ok("Hello from demo-shop instance a.\n")));
+
+	final ScriptedUpstream shopB = ScriptedUpstream
+		.start(ScriptedUpstream.answering(ScriptedUpstream.ok("Hello from demo-shop instance b.\n")));
+
+	final ReservedPort shopDown = ReservedPort.reserve();
+
 	final FullBacklogListener connectTimeout = FullBacklogListener.start();
 
 	final ScriptedUpstream slow = ScriptedUpstream.start(ScriptedUpstream.silent());
@@ -71,11 +83,13 @@ public final class DemoUpstreams implements AutoCloseable {
 
 	@Override
 	public void close() throws IOException, InterruptedException {
-		for (ScriptedUpstream upstream : new ScriptedUpstream[] { this.ok, this.slow, this.close, this.reset,
-				this.garbage, this.bigHeaders, this.clTe, this.plainHttp, this.unavailable, this.midBody }) {
+		for (ScriptedUpstream upstream : new ScriptedUpstream[] { this.ok, this.shopA, this.shopB, this.slow,
+				this.close, this.reset, this.garbage, this.bigHeaders, this.clTe, this.plainHttp, this.unavailable,
+				this.midBody }) {
 			upstream.close();
 		}
 		this.refused.close();
+		this.shopDown.close();
 		this.connectTimeout.close();
 		this.dns.close();
 	}

@@ -150,6 +150,39 @@ class ContainerFaultTests {
 		awaitUpstreamAnswers();
 	}
 
+	/**
+	 * Upstream health against a real container: stopped, it is ejected after five refused
+	 * connections and not called; started again, it is probed back as soon as its
+	 * ejection time is over.
+	 */
+	@Test
+	void stoppedUpstreamIsEjectedAndProbedBackOnceItStartsAgain() throws Exception {
+		awaitUpstreamAnswers();
+		docker().stopContainerCmd(upstream.getContainerId()).withTimeout(1).exec();
+		for (int i = 0; i < 5; i++) {
+			HttpResponse<String> refused = get("/container/cgi-bin/ok");
+			assertThat(refused.statusCode()).isEqualTo(502);
+			assertThat(refused.headers().allValues("Proxy-Status"))
+				.containsExactly("sample-gateway; error=connection_refused");
+		}
+		HttpResponse<String> ejected = get("/container/cgi-bin/ok");
+		long ejectedAt = System.nanoTime();
+		assertThat(ejected.statusCode()).isEqualTo(503);
+		assertThat(ejected.headers().allValues("Proxy-Status"))
+			.containsExactly("sample-gateway; error=destination_unavailable");
+		long retryAfter = Long.parseLong(ejected.headers().firstValue("Retry-After").orElseThrow());
+		assertThat(retryAfter).isBetween(1L, 5L);
+		docker().startContainerCmd(upstream.getContainerId()).exec();
+		await().atMost(Duration.ofSeconds(retryAfter + 5)).pollInterval(Duration.ofMillis(100)).untilAsserted(() -> {
+			HttpResponse<String> response = get("/container/cgi-bin/ok");
+			assertThat(response.statusCode()).isEqualTo(200);
+		});
+		Duration back = Duration.ofNanos(System.nanoTime() - ejectedAt);
+		assertThat(back).as("probed back once the ejection time was over")
+			.isLessThanOrEqualTo(Duration.ofSeconds(retryAfter).plusMillis(1500));
+		assertThat(get("/container/cgi-bin/ok").body()).isEqualTo("hello from a container");
+	}
+
 	@Test
 	void upstreamKilledMidResponseAbortsTheTransfer() throws Exception {
 		awaitUpstreamAnswers();

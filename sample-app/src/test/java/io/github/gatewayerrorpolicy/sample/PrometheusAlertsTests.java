@@ -59,8 +59,13 @@ import static org.awaitility.Awaitility.await;
  * rule's expression and every dashboard query returns data (a rule that compares with the
  * last hour, without its guard on the hour's history), and promtool's unit tests of the
  * rules pass. Everything runs on loopback.
+ * <p>
+ * The refused upstream is probed every second, so that it keeps refusing connections
+ * while it is ejected again and again, and both the refusals alert and the ejection alert
+ * get data.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
+		"gateway.error-policy.health.base-ejection-time=1s", "gateway.error-policy.health.max-ejection-time=1s" })
 class PrometheusAlertsTests {
 
 	static final Path ALERTS = Path.of("..", "docs", "prometheus", "alerts.yml").toAbsolutePath().normalize();
