@@ -23,7 +23,6 @@ import java.security.GeneralSecurityException;
 
 import javax.net.ssl.SSLException;
 
-import io.github.gatewayerrorpolicy.health.UpstreamEjectedException;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
@@ -58,8 +57,7 @@ import org.springframework.cloud.gateway.support.TimeoutException;
  * <li>TLS: {@code SSLException}, with a {@code GeneralSecurityException} in its chain
  * when the certificate was refused;</li>
  * <li>pool exhausted: Reactor Pool's acquire-timeout or pending-limit exception;</li>
- * <li>no instance for an {@code lb:} route: the gateway's {@code NotFoundException}; an
- * ejected upstream: {@link UpstreamEjectedException};</li>
+ * <li>no instance for an {@code lb:} route: the gateway's {@code NotFoundException};</li>
  * <li>a client request body that failed to decode:
  * {@link InvalidRequestBodyException}.</li>
  * </ul>
@@ -94,7 +92,7 @@ public class DefaultUpstreamFailureClassifier implements UpstreamFailureClassifi
 		if (error instanceof InvalidRequestBodyException) {
 			return ErrorType.HTTP_REQUEST_ERROR;
 		}
-		if (error instanceof NotFoundException || error instanceof UpstreamEjectedException) {
+		if (error instanceof NotFoundException) {
 			return ErrorType.DESTINATION_UNAVAILABLE;
 		}
 		if (isPoolError(error)) {

@@ -28,7 +28,6 @@ import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
 import io.github.gatewayerrorpolicy.client.ConnectionReuse;
 import io.github.gatewayerrorpolicy.health.HealthPolicy;
 import io.github.gatewayerrorpolicy.health.UpstreamAddress;
-import io.github.gatewayerrorpolicy.health.UpstreamEjectedException;
 import io.github.gatewayerrorpolicy.health.UpstreamHealth;
 import io.github.gatewayerrorpolicy.health.UpstreamHealth.Admission;
 import io.github.gatewayerrorpolicy.observe.NativeRequests;
@@ -98,12 +97,15 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 
 	private final UpstreamHealth health;
 
+	private final ErrorResponseWriter writer;
+
 	public UpstreamFailureFilter(ErrorPolicyResolver policies, UpstreamFailureEvents events,
-			UpstreamFailureClassifier classifier, UpstreamHealth health) {
+			UpstreamFailureClassifier classifier, UpstreamHealth health, ErrorResponseWriter writer) {
 		this.policies = policies;
 		this.events = events;
 		this.classifier = classifier;
 		this.health = health;
+		this.writer = writer;
 	}
 
 	@Override
@@ -117,20 +119,33 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 		ErrorResponseWriter.rememberGatewayHeaders(exchange);
 		Admission admission = admit(exchange, route, policy, url);
 		if (admission.isRefused()) {
-			return Mono.error(new UpstreamEjectedException(admission.retryAfterSeconds()));
+			return answerEjected(exchange, policy, admission.retryAfterSeconds());
 		}
 		try {
 			ServerHttpRequest guarded = RequestBodyDecoding.guard(exchange.getRequest());
 			ServerWebExchange routed = (guarded != exchange.getRequest()) ? exchange.mutate().request(guarded).build()
 					: exchange;
-			return route(routed, chain, true).then(Mono.defer(() -> onResponseHead(routed, policy, admission)))
-				.doOnError((error) -> onError(routed, policy.health(), admission, error))
-				.doOnCancel(admission::released);
+			Mono<Void> routing = route(routed, chain, true)
+				.then(Mono.defer(() -> onResponseHead(routed, policy, admission)));
+			return (admission == Admission.UNTRACKED) ? routing
+					: routing.doOnError((error) -> onError(routed, policy.health(), admission, error))
+						.doOnCancel(admission::released);
 		}
 		catch (RuntimeException ex) {
 			admission.released();
 			throw ex;
 		}
+	}
+
+	/**
+	 * Answer a request whose upstream is ejected, at once and from here: no error travels
+	 * through the gateway's handlers for a request that was never sent.
+	 */
+	private Mono<Void> answerEjected(ServerWebExchange exchange, ErrorPolicy policy, long secondsLeft) {
+		ErrorType type = ErrorType.DESTINATION_UNAVAILABLE;
+		UpstreamFailureEvent event = this.events.publish(exchange, type, policy.status(type).value(), Outcome.EJECTED,
+				null);
+		return this.writer.writeEjected(exchange, policy, secondsLeft, event.traceId());
 	}
 
 	private Admission admit(ServerWebExchange exchange, @Nullable Route route, ErrorPolicy policy, URI url) {

@@ -20,7 +20,6 @@ import io.github.gatewayerrorpolicy.classify.ErrorType;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailure;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailureClassifier;
 import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
-import io.github.gatewayerrorpolicy.health.UpstreamEjectedException;
 import io.github.gatewayerrorpolicy.observe.Outcome;
 import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvent;
 import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvents;
@@ -83,7 +82,7 @@ public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Or
 	public Mono<Void> handle(ServerWebExchange exchange, Throwable ex) {
 		Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
 		UpstreamFailure failure = UpstreamFailure.of(exchange, ex);
-		if (failure == null && (isNoInstanceAvailable(route, ex) || ex instanceof UpstreamEjectedException)) {
+		if (failure == null && isNoInstanceAvailable(route, ex)) {
 			failure = new UpstreamFailure(ex, UpstreamPhase.BEFORE_RESPONSE);
 		}
 		ErrorPolicy policy = (failure != null) ? this.policies.resolve(route) : null;
@@ -104,11 +103,6 @@ public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Or
 			HttpStatusCode sent = response.getStatusCode();
 			this.events.publish(exchange, type, (sent != null) ? sent.value() : 0, Outcome.ABORTED, ex);
 			return abort(response) ? Mono.empty() : Mono.error(ex);
-		}
-		if (ex instanceof UpstreamEjectedException ejected) {
-			UpstreamFailureEvent event = this.events.publish(exchange, type, policy.status(type).value(),
-					Outcome.EJECTED, ex);
-			return this.writer.writeEjected(exchange, policy, ejected.getRetryAfterSeconds(), event.traceId());
 		}
 		UpstreamFailureEvent event = this.events.publish(exchange, type, policy.status(type).value(), Outcome.RESPONDED,
 				ex);
