@@ -45,10 +45,13 @@ SCENARIOS = [
     ("nginx", "nginx directly", "nginx", "/"),
     ("happy-off", "happy path, policy off", "off", "/bench/"),
     ("happy-on", "happy path, policy on", "on", "/bench/"),
+    ("happy-nohealth", "happy path, policy on, health off", "on", "/bench-nohealth/"),
     ("refused-off", "refused, policy off (stock 500)", "off", "/demo/refused"),
-    ("refused-on", "refused, policy on (502)", "on", "/demo/refused"),
+    ("refused-on", "refused, policy on, health off (502)", "on", "/refused-nohealth/"),
+    ("refused-ejected", "refused, upstream ejected (503)", "on", "/demo/refused"),
 ]
-ROUTE_IDS = {"/bench/": "bench", "/demo/refused": "refused"}
+ROUTE_IDS = {"/bench/": "bench", "/bench-nohealth/": "bench-nohealth", "/refused-nohealth/": "refused-nohealth",
+             "/demo/refused": "refused"}
 
 
 def free_port():
@@ -112,15 +115,24 @@ http {{
 
 
 class Gateway:
-    def __init__(self, name, policy, jar, upstream, workdir):
+    def __init__(self, name, policy, jar, upstream, refused, workdir):
         self.name = name
         self.port = free_port()
         self.log = os.path.join(workdir, f"gateway-{name}.log")
         route = "--spring.cloud.gateway.server.webflux.routes[0]."
+        # the same upstreams with upstream health off, for its cost on the happy path and
+        # for refused connections answered one by one
+        plain = "--spring.cloud.gateway.server.webflux.routes[1]."
+        refusing = "--spring.cloud.gateway.server.webflux.routes[2]."
         args = ["taskset", "-c", GATEWAY_CPU, "java", *JVM_FLAGS, "-jar", jar,
                 f"--server.port={self.port}", "--server.address=127.0.0.1",
                 f"--gateway.error-policy.enabled={str(policy).lower()}",
                 route + "id=bench", route + f"uri={upstream}", route + "predicates[0]=Path=/bench/**",
+                plain + "id=bench-nohealth", plain + f"uri={upstream}", plain + "predicates[0]=Path=/bench-nohealth/**",
+                plain + "metadata.error-policy.health.enabled=false",
+                refusing + "id=refused-nohealth", refusing + f"uri={refused}",
+                refusing + "predicates[0]=Path=/refused-nohealth/**",
+                refusing + "metadata.error-policy.health.enabled=false",
                 "--spring.cloud.gateway.server.webflux.httpclient.pool.metrics=true",
                 "--management.endpoints.web.exposure.include=health,metrics"]
         with open(self.log, "w") as out:
@@ -280,6 +292,8 @@ def render(results):
     p99 = {name: s[name]["p99Ms"]["median"] for name in s}
     memory = results["memoryAfterFailures"]
     cpu_ratio = results["happyCpuRatio"]
+    health = results["healthCpuRatio"]
+    ejected = results["ejectedCpuRatio"]
     targets = [
         ("Happy path, policy on vs off: CPU per request (median of the rounds' ratios)",
          f"{cpu_ratio['median']:.3f}x ({cpu_ratio['min']:.3f}–{cpu_ratio['max']:.3f})", "≤ 1.02x",
@@ -292,6 +306,11 @@ def render(results):
          med["refused-on"] / med["happy-on"] >= 1.0),
         ("Refused, policy on vs stock: throughput", f"{med['refused-on'] / med['refused-off']:.2f}x", "≥ 2x",
          med["refused-on"] / med["refused-off"] >= 2.0),
+        ("Happy path, upstream health on vs off: CPU per request (median of the rounds' ratios)",
+         f"{health['median']:.3f}x ({health['min']:.3f}–{health['max']:.3f})", "≤ 1.02x", health["median"] <= 1.02),
+        ("Refused, upstream ejected vs happy path: CPU per request (median of the rounds' ratios)",
+         f"{ejected['median']:.2f}x ({ejected['min']:.2f}–{ejected['max']:.2f})", "≤ 0.5x",
+         ejected["median"] <= 0.5),
         ("Log lines per failed request, policy on", f"{s['refused-on']['logLinesPerRequest']['median']:.3f}",
          "≤ 1", s["refused-on"]["logLinesPerRequest"]["median"] <= 1),
         (f"Heap after GC after {memory['failedRequests']:,} failed requests",
@@ -402,8 +421,10 @@ def main():
     nginx = Nginx(workdir)
     gateways = {}
     try:
-        gateways["off"] = Gateway("off", False, jar[0], nginx.url(""), workdir)
-        gateways["on"] = Gateway("on", True, jar[0], nginx.url(""), workdir)
+        # a port nothing listens on: every connection to it is refused
+        refused = f"http://127.0.0.1:{free_port()}"
+        gateways["off"] = Gateway("off", False, jar[0], nginx.url(""), refused, workdir)
+        gateways["on"] = Gateway("on", True, jar[0], nginx.url(""), refused, workdir)
         targets = {"nginx": nginx, **gateways}
         if not QUICK:
             print("benchmark: JMH", flush=True)
@@ -413,7 +434,7 @@ def main():
             run_scenario(scenario, targets, WARMUP_SECONDS)
         baseline = gateways["on"].memory_after_gc()
         runs = {name: [] for name, *_ in scenarios}
-        ratios = []
+        ratios, health_ratios, ejected_ratios = [], [], []
         for round_ in range(1, ROUNDS + 1):
             # every other round in reverse order, so that drift during a round favours neither
             for scenario in (scenarios if round_ % 2 else list(reversed(scenarios))):
@@ -422,13 +443,22 @@ def main():
                 cpu = f" cpu {result['cpuUsPerRequest']:.1f} us" if "cpuUsPerRequest" in result else ""
                 print(f"benchmark: round {round_} {scenario[0]}: {result['rps']:,.0f}/s "
                       f"p99 {result['p99Ms']:.2f} ms{cpu}", flush=True)
-            ratios.append(runs["happy-on"][-1]["cpuUsPerRequest"] / runs["happy-off"][-1]["cpuUsPerRequest"])
+            cpu = {name: rs[-1]["cpuUsPerRequest"] for name, rs in runs.items() if "cpuUsPerRequest" in rs[-1]}
+            ratios.append(cpu["happy-on"] / cpu["happy-off"])
             print(f"benchmark: round {round_} happy path CPU per request, on / off: {ratios[-1]:.3f}x", flush=True)
+            health_ratios.append(cpu["happy-on"] / cpu["happy-nohealth"])
+            print(f"benchmark: round {round_} happy path CPU per request, health on / off: "
+                  f"{health_ratios[-1]:.3f}x", flush=True)
+            if not QUICK:
+                ejected_ratios.append(cpu["refused-ejected"] / cpu["happy-on"])
         if QUICK:
             print(f"benchmark: happy path CPU per request, on / off, median of {ROUNDS} rounds: "
                   f"{statistics.median(ratios):.3f}x (min {min(ratios):.3f}, max {max(ratios):.3f})")
+            print(f"benchmark: happy path CPU per request, health on / off, median of {ROUNDS} rounds: "
+                  f"{statistics.median(health_ratios):.3f}x (min {min(health_ratios):.3f}, "
+                  f"max {max(health_ratios):.3f})")
             return
-        failed = sum(r["requests"] for r in runs["refused-on"])
+        failed = sum(r["requests"] for name in ("refused-on", "refused-ejected") for r in runs[name])
         after = gateways["on"].memory_after_gc()
         slowest = min(statistics.median(r["rps"] for r in runs[name]) for name, *_ in SCENARIOS[1:])
         rate = max(100, round(slowest / 2, -2))
@@ -446,6 +476,8 @@ def main():
         "rounds": ROUNDS, "seconds": SECONDS, "connections": CONNECTIONS, "jvmFlags": JVM_FLAGS,
         "scenarios": {name: {key: summary([r[key] for r in rs]) for key in rs[0]} for name, rs in runs.items()},
         "happyCpuRatio": {**summary(ratios), "rounds": ratios},
+        "healthCpuRatio": {**summary(health_ratios), "rounds": health_ratios},
+        "ejectedCpuRatio": {**summary(ejected_ratios), "rounds": ejected_ratios},
         "runs": runs,
         "fixedRate": {"rate": rate, "scenarios": fixed},
         "waiting": waits,
