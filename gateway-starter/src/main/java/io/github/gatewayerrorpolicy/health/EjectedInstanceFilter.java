@@ -17,6 +17,7 @@
 package io.github.gatewayerrorpolicy.health;
 
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -94,20 +95,22 @@ public class EjectedInstanceFilter extends DelegatingServiceInstanceListSupplier
 		if (!policy.enabled() || instances.size() < 2) {
 			return instances;
 		}
+		// a weighted supplier lists an instance once per unit of weight: count upstreams
+		Set<UpstreamAddress> upstreams = new LinkedHashSet<>();
 		List<UpstreamAddress> ejected = new ArrayList<>();
 		for (ServiceInstance instance : instances) {
 			UpstreamAddress address = address(instance);
-			if (this.health.isLeftOut(policy, address)) {
+			if (upstreams.add(address) && this.health.isLeftOut(policy, address)) {
 				ejected.add(address);
 			}
 		}
-		if (ejected.isEmpty() || ejected.size() == instances.size()) {
+		if (ejected.isEmpty() || ejected.size() == upstreams.size()) {
 			// all ejected: the gateway answers 503 with the time left, whichever is
 			// chosen
 			return instances;
 		}
 		int mayLeaveOut = (policy.maxEjectedPercent() == 0) ? 0
-				: Math.max(1, instances.size() * policy.maxEjectedPercent() / 100);
+				: Math.max(1, upstreams.size() * policy.maxEjectedPercent() / 100);
 		List<UpstreamAddress> leftOut = ejected.subList(0, Math.min(mayLeaveOut, ejected.size()));
 		if (attributes != null && leftOut.size() < ejected.size()) {
 			attributes.put(UpstreamHealth.KEPT_BEYOND_CAP_ATTRIBUTE,
