@@ -92,14 +92,16 @@ public class EjectedInstanceFilter extends DelegatingServiceInstanceListSupplier
 	 */
 	List<ServiceInstance> withoutEjected(List<ServiceInstance> instances, HealthPolicy policy,
 			@Nullable Map<String, Object> attributes) {
-		if (!policy.enabled() || instances.size() < 2) {
+		if (!policy.enabled() || instances.size() < 2 || !this.health.isAnyEjected()) {
 			return instances;
 		}
 		// a weighted supplier lists an instance once per unit of weight: count upstreams
+		List<UpstreamAddress> addresses = new ArrayList<>(instances.size());
 		Set<UpstreamAddress> upstreams = new LinkedHashSet<>();
 		List<UpstreamAddress> ejected = new ArrayList<>();
 		for (ServiceInstance instance : instances) {
 			UpstreamAddress address = address(instance);
+			addresses.add(address);
 			if (upstreams.add(address) && this.health.isLeftOut(policy, address)) {
 				ejected.add(address);
 			}
@@ -111,15 +113,15 @@ public class EjectedInstanceFilter extends DelegatingServiceInstanceListSupplier
 		}
 		int mayLeaveOut = (policy.maxEjectedPercent() == 0) ? 0
 				: Math.max(1, upstreams.size() * policy.maxEjectedPercent() / 100);
-		List<UpstreamAddress> leftOut = ejected.subList(0, Math.min(mayLeaveOut, ejected.size()));
+		Set<UpstreamAddress> leftOut = Set.copyOf(ejected.subList(0, Math.min(mayLeaveOut, ejected.size())));
 		if (attributes != null && leftOut.size() < ejected.size()) {
 			attributes.put(UpstreamHealth.KEPT_BEYOND_CAP_ATTRIBUTE,
 					Set.copyOf(ejected.subList(leftOut.size(), ejected.size())));
 		}
 		List<ServiceInstance> chosen = new ArrayList<>(instances.size());
-		for (ServiceInstance instance : instances) {
-			if (!leftOut.contains(address(instance))) {
-				chosen.add(instance);
+		for (int i = 0; i < instances.size(); i++) {
+			if (!leftOut.contains(addresses.get(i))) {
+				chosen.add(instances.get(i));
 			}
 		}
 		return chosen;

@@ -67,13 +67,4 @@ public record HealthPolicy(boolean enabled, int consecutiveFailures, Set<ErrorTy
 		return IntervalFunction.ofExponentialBackoff(this.baseEjectionTime, 2, this.maxEjectionTime);
 	}
 
-	/**
-	 * How long the given ejection in a row lasts.
-	 * @param ejection the ejection in a row, from 1
-	 * @return its duration
-	 */
-	public Duration ejectionTime(int ejection) {
-		return Duration.ofMillis(ejectionTimes().apply(ejection));
-	}
-
 }

@@ -39,6 +39,7 @@ import io.github.resilience4j.core.IntervalFunction;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.github.gatewayerrorpolicy.observe.UpstreamFailureLog.LogSanitizer;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -139,11 +140,20 @@ public class UpstreamHealth implements MeterBinder {
 	 * @return whether it is ejected for now
 	 */
 	public boolean isLeftOut(HealthPolicy policy, UpstreamAddress address) {
-		if (this.ejected.get() == 0 || !policy.enabled()) {
+		if (!isAnyEjected() || !policy.enabled()) {
 			return false;
 		}
-		TrackedUpstream upstream = this.upstreams.getIfPresent(new Key(address, policy));
+		// a load balancer's look does not keep an upstream from expiring; requests do
+		TrackedUpstream upstream = this.upstreams.policy().getIfPresentQuietly(new Key(address, policy));
 		return upstream != null && upstream.isLeftOut();
+	}
+
+	/**
+	 * Whether any tracked upstream is ejected or being probed.
+	 * @return whether a load balancer has anything to leave out
+	 */
+	public boolean isAnyEjected() {
+		return this.ejected.get() > 0;
 	}
 
 	/**
@@ -175,13 +185,17 @@ public class UpstreamHealth implements MeterBinder {
 		this.registry = registry;
 		Gauge.builder("gateway.upstream.ejected", this.ejected, AtomicInteger::get)
 			.description("Upstreams ejected after repeated failures, not called until a probe")
-			.baseUnit("upstreams")
 			.register(registry);
 	}
 
 	private void forget(@Nullable TrackedUpstream upstream, RemovalCause cause) {
-		if (upstream != null && upstream.breaker.getState() != CircuitBreaker.State.CLOSED) {
-			this.ejected.decrementAndGet();
+		if (upstream != null) {
+			// an upstream forgotten while ejected no longer counts, whatever happens to
+			// requests still in flight to it
+			upstream.forgotten = true;
+			if (upstream.breaker.getState() != CircuitBreaker.State.CLOSED) {
+				this.ejected.decrementAndGet();
+			}
 		}
 	}
 
@@ -362,9 +376,12 @@ public class UpstreamHealth implements MeterBinder {
 		volatile long triedAgainAt;
 
 		/**
-		 * When the current probe was let through, on {@link System#nanoTime()}.
+		 * When the probe under way was let through, on {@link System#nanoTime()}; 0 when
+		 * none is: the next request is the probe.
 		 */
-		volatile long probeSince;
+		final AtomicLong probeSince = new AtomicLong();
+
+		volatile boolean forgotten;
 
 		volatile Instant lastEjected = Instant.EPOCH;
 
@@ -377,7 +394,6 @@ public class UpstreamHealth implements MeterBinder {
 				.slidingWindowSize(key.policy.consecutiveFailures())
 				.minimumNumberOfCalls(key.policy.consecutiveFailures())
 				.failureRateThreshold(100)
-				.slowCallRateThreshold(100)
 				.permittedNumberOfCallsInHalfOpenState(1)
 				.waitIntervalFunctionInOpenState((attempt) -> {
 					long millis = ejectionTime.apply(attempt);
@@ -385,8 +401,6 @@ public class UpstreamHealth implements MeterBinder {
 					this.triedAgainAt = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
 					return millis;
 				})
-				.automaticTransitionFromOpenToHalfOpenEnabled(false)
-				.writableStackTraceEnabled(false)
 				.build();
 			this.breaker = CircuitBreaker.of(key.address.toString(), config);
 			this.breaker.getEventPublisher().onStateTransition(this::onStateTransition);
@@ -401,8 +415,10 @@ public class UpstreamHealth implements MeterBinder {
 				return new Admission(this, 0, this.generation.get(), false);
 			}
 			long now = System.nanoTime();
-			if (state == CircuitBreaker.State.HALF_OPEN
-					&& now - this.probeSince > this.policy.maxEjectionTime().toNanos()) {
+			long probe = this.probeSince.get();
+			if (state == CircuitBreaker.State.HALF_OPEN && probe != 0
+					&& now - probe > this.policy.maxEjectionTime().toNanos()
+					&& this.probeSince.compareAndSet(probe, 0)) {
 				// the probe has not ended: it counts as failed
 				this.breaker.transitionToOpenState();
 			}
@@ -415,13 +431,23 @@ public class UpstreamHealth implements MeterBinder {
 			if (!this.breaker.tryAcquirePermission()) {
 				return new Admission(null, seconds(this.triedAgainAt - System.nanoTime()), 0, false);
 			}
+			if (this.breaker.getState() == CircuitBreaker.State.HALF_OPEN) {
+				this.probeSince.set(now);
+			}
 			return new Admission(this, 0, this.generation.get(), false);
 		}
 
+		/**
+		 * Ejected and not yet due for a probe, or with a probe under way that is not
+		 * overdue.
+		 */
 		boolean isLeftOut() {
 			CircuitBreaker.State state = this.breaker.getState();
-			return state == CircuitBreaker.State.HALF_OPEN
-					|| (state == CircuitBreaker.State.OPEN && this.triedAgainAt - System.nanoTime() > 0);
+			long now = System.nanoTime();
+			long probe = this.probeSince.get();
+			return (state == CircuitBreaker.State.OPEN && this.triedAgainAt - now > 0)
+					|| (state == CircuitBreaker.State.HALF_OPEN && probe != 0
+							&& now - probe <= this.policy.maxEjectionTime().toNanos());
 		}
 
 		void succeeded(Admission admission) {
@@ -429,7 +455,9 @@ public class UpstreamHealth implements MeterBinder {
 				// an answer from an ejected upstream the load balancer had to keep: it is
 				// back
 				this.consecutiveFailures.set(0);
-				this.breaker.transitionToClosedState();
+				if (this.breaker.getState() != CircuitBreaker.State.CLOSED) {
+					this.breaker.transitionToClosedState();
+				}
 				return;
 			}
 			if (admission.generation != this.generation.get()) {
@@ -455,31 +483,33 @@ public class UpstreamHealth implements MeterBinder {
 
 		void released(Admission admission) {
 			if (!admission.beyondCap && admission.generation == this.generation.get()) {
+				// a probe that ended without an outcome: the next request probes
+				this.probeSince.set(0);
 				this.breaker.releasePermission();
 			}
 		}
 
 		private void onStateTransition(CircuitBreakerOnStateTransitionEvent event) {
-			this.generation.incrementAndGet();
 			CircuitBreaker.State from = event.getStateTransition().getFromState();
 			CircuitBreaker.State to = event.getStateTransition().getToState();
-			if (from == CircuitBreaker.State.CLOSED) {
+			this.generation.incrementAndGet();
+			if (from == CircuitBreaker.State.HALF_OPEN) {
+				this.probeSince.set(0);
+			}
+			if (!this.forgotten && from == CircuitBreaker.State.CLOSED) {
 				UpstreamHealth.this.ejected.incrementAndGet();
 			}
-			else if (to == CircuitBreaker.State.CLOSED) {
+			else if (!this.forgotten && to == CircuitBreaker.State.CLOSED) {
 				UpstreamHealth.this.ejected.decrementAndGet();
 			}
-			if (to == CircuitBreaker.State.HALF_OPEN) {
-				this.probeSince = System.nanoTime();
-			}
-			else if (to == CircuitBreaker.State.OPEN) {
+			if (to == CircuitBreaker.State.OPEN) {
 				this.lastEjected = Instant.now();
 				this.ejections.incrementAndGet();
 				String cause = (this.lastCause != null) ? this.lastCause : "unknown";
 				this.ejectionCause = cause;
 				long millis = TimeUnit.NANOSECONDS.toMillis(Math.max(0, this.triedAgainAt - System.nanoTime()));
 				logger.warn("Upstream ejected: route={} upstream={} error={} failures={} for={}s ejections-in-a-row={}",
-						this.routeId, this.address, cause, this.consecutiveFailures.get(),
+						LogSanitizer.clean(this.routeId), this.address, cause, this.consecutiveFailures.get(),
 						Math.round(millis / 100.0) / 10.0, this.ejectionsInARow);
 				countEjection(this.routeId, cause);
 			}
@@ -487,8 +517,8 @@ public class UpstreamHealth implements MeterBinder {
 				int after = this.ejectionsInARow;
 				this.ejectionsInARow = 0;
 				this.consecutiveFailures.set(0);
-				logger.info("Upstream restored: route={} upstream={} after {} ejection(s) in a row", this.routeId,
-						this.address, after);
+				logger.info("Upstream restored: route={} upstream={} after {} ejection(s) in a row",
+						LogSanitizer.clean(this.routeId), this.address, after);
 			}
 		}
 

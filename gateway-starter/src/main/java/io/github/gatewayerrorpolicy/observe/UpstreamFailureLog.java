@@ -183,12 +183,17 @@ public class UpstreamFailureLog implements UpstreamFailureListener, PerRouteStat
 	 * Makes a value safe to put in a log line: control characters such as CR and LF,
 	 * which could forge extra lines, are replaced.
 	 */
-	static final class LogSanitizer {
+	public static final class LogSanitizer {
 
 		private LogSanitizer() {
 		}
 
-		static String clean(@Nullable String value) {
+		/**
+		 * Return a value safe for a log line.
+		 * @param value the value, possibly {@code null}
+		 * @return the value with control characters replaced, or {@code none}
+		 */
+		public static String clean(@Nullable String value) {
 			if (value == null) {
 				return "none";
 			}

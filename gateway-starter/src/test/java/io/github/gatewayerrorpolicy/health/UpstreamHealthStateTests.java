@@ -84,6 +84,32 @@ class UpstreamHealthStateTests {
 		assertThat(admit().isRefused()).isFalse();
 	}
 
+	@Test
+	void aProbeThatEndsWithoutAnOutcomeLetsTheNextRequestProbe() {
+		eject();
+		Admission probe = awaitProbe();
+		assertThat(this.health.isLeftOut(POLICY, ADDRESS)).as("left out while its probe is under way").isTrue();
+		assertThat(admit().isRefused()).isTrue();
+		probe.released();
+		assertThat(this.health.isLeftOut(POLICY, ADDRESS)).as("offered again for the next probe").isFalse();
+		Admission next = admit();
+		assertThat(next.isRefused()).isFalse();
+		next.succeeded();
+		assertThat(this.health.isAnyEjected()).isFalse();
+	}
+
+	@Test
+	void answersBeyondTheCapRestoreTheUpstream() {
+		eject();
+		Admission one = this.health.admit("route", POLICY, ADDRESS, true);
+		Admission two = this.health.admit("route", POLICY, ADDRESS, true);
+		one.succeeded();
+		two.succeeded();
+		assertThat(this.health.isAnyEjected()).as("no upstream counted as ejected").isFalse();
+		assertThat(this.health.ejectedUpstreams()).singleElement()
+			.satisfies((state) -> assertThat(state.state()).isEqualTo("healthy"));
+	}
+
 	private void eject() {
 		for (int i = 0; i < POLICY.consecutiveFailures(); i++) {
 			admit().failed("connection_refused");
