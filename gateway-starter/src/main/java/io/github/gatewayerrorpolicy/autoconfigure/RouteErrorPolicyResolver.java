@@ -64,7 +64,7 @@ public class RouteErrorPolicyResolver implements ErrorPolicyResolver, PerRouteSt
 	private static final Log logger = LogFactory.getLog(RouteErrorPolicyResolver.class);
 
 	private static final List<String> GLOBAL_ONLY = List.of("read-timeout", "problem-type-base", "logging", "endpoint",
-			"pool");
+			"pool", "health.max-tracked-upstreams");
 
 	private final ErrorPolicy global;
 

@@ -49,6 +49,7 @@ import io.github.gatewayerrorpolicy.web.PlainTextErrorRenderer;
 import io.github.gatewayerrorpolicy.web.ProblemDetailRenderer;
 import io.github.gatewayerrorpolicy.web.UpstreamErrorRenderer;
 import io.github.gatewayerrorpolicy.web.UpstreamErrorWebExceptionHandler;
+import io.github.resilience4j.core.IntervalFunction;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.tracing.handler.TracingObservationHandler;
@@ -312,7 +313,7 @@ class GatewayErrorPolicyAutoConfigurationTests {
 
 	@Test
 	void healthIsTrackedByDefaultAndBindsEverySetting() {
-		assertThat(HealthPolicy.DEFAULT.ejectionTime(1)).isEqualTo(Duration.ofSeconds(5));
+		assertThat(HealthPolicy.DEFAULT.ejectionTimes().apply(1)).isEqualTo(5000L);
 		this.contextRunner.run((context) -> assertThat(globalPolicy(context).health()).isEqualTo(HealthPolicy.DEFAULT));
 		this.contextRunner.withPropertyValues("gateway.error-policy.health.enabled=false",
 				"gateway.error-policy.health.consecutive-failures=3",
@@ -325,10 +326,10 @@ class GatewayErrorPolicyAutoConfigurationTests {
 				assertThat(health).isEqualTo(new HealthPolicy(false, 3,
 						Set.of(ErrorType.CONNECTION_REFUSED, ErrorType.HTTP_RESPONSE_TIMEOUT), Set.of(502, 503),
 						Duration.ofSeconds(2), Duration.ofSeconds(9), 30));
-				assertThat(List.of(health.ejectionTime(1), health.ejectionTime(2), health.ejectionTime(3),
-						health.ejectionTime(4), health.ejectionTime(40)))
-					.containsExactly(Duration.ofSeconds(2), Duration.ofSeconds(4), Duration.ofSeconds(8),
-							Duration.ofSeconds(9), Duration.ofSeconds(9));
+				IntervalFunction ejectionTimes = health.ejectionTimes();
+				assertThat(List.of(ejectionTimes.apply(1), ejectionTimes.apply(2), ejectionTimes.apply(3),
+						ejectionTimes.apply(4), ejectionTimes.apply(40)))
+					.containsExactly(2000L, 4000L, 8000L, 9000L, 9000L);
 			});
 	}
 

@@ -90,6 +90,14 @@ class InvalidSettingsStartupTests {
 	}
 
 	@Test
+	void trackedUpstreamsLimitOnARoute(CapturedOutput output) {
+		assertDoesNotStart(output,
+				"spring.cloud.gateway.server.webflux.routes[id=orders].metadata.error-policy.health.max-tracked-upstreams",
+				"5", ROUTE + "metadata.error-policy.health.max-tracked-upstreams=5");
+		assertThat(output).contains("health.max-tracked-upstreams.* is global only");
+	}
+
+	@Test
 	void negativePendingLimit(CapturedOutput output) {
 		assertDoesNotStart(output, "gateway.error-policy.pool.max-pending", "-1",
 				"gateway.error-policy.pool.max-pending=-1");
