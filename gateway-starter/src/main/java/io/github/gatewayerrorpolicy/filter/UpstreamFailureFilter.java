@@ -68,9 +68,13 @@ import org.springframework.web.server.ServerWebExchange;
  * <p>
  * When the upstream answers with a 5xx status, the response is passed through with a
  * {@code Proxy-Status} member carrying {@code received-status} appended, unless the
- * route's policy masks that status: then the gateway's own answer is sent at once with
- * the same status, while the upstream body is drained beside it (so that the pooled
- * connection stays usable).
+ * route's policy masks that status: then the upstream body is drained (so that the pooled
+ * connection stays usable), and {@link UpstreamResponseBodyFilter} writes the gateway's
+ * own answer with the same status once the route's filters are done.
+ * <p>
+ * Before routing, it asks {@link UpstreamHealth} whether the request's upstream is
+ * ejected: if so, the request is not sent and is answered here, 503 with the seconds left
+ * as {@code Retry-After}; if not, the outcome is reported back.
  */
 public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 

@@ -64,10 +64,12 @@ class UpstreamHealthMemoryTests {
 		long second = afterSecond - baseline;
 		System.out.printf("Upstream health: %,d bytes for %,d tracked upstreams (%,d each); after 100,000 more: %,d%n",
 				first, health.trackedUpstreams(), first / health.trackedUpstreams(), second);
-		assertThat(first).as("heap held by %d tracked upstreams", MAX_TRACKED).isLessThan(64L * 1024 * 1024);
+		// about 1.7 KB each is measured and documented; 2.5 KB leaves room for the GC
+		assertThat(first).as("heap held by %d tracked upstreams", MAX_TRACKED).isLessThan(MAX_TRACKED * 2560L);
 		assertThat(second).as("heap after 100,000 more upstreams than it may track")
 			.isLessThan(first + Math.max(first / 10, 2L * 1024 * 1024));
-		assertThat(health.ejectedUpstreams()).hasSizeLessThanOrEqualTo(MAX_TRACKED);
+		assertThat(health.ejectedUpstreams()).as("every tracked upstream, each ejected, in the endpoint")
+			.hasSize((int) health.trackedUpstreams());
 	}
 
 	private static void ejectUpstreams(UpstreamHealth health, int from, int to) {

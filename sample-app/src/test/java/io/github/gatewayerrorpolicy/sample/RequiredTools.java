@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
+import io.github.gatewayerrorpolicy.upstreams.AllTestsRequired;
 import org.junit.jupiter.api.Assumptions;
 
 import static org.assertj.core.api.Assertions.fail;
@@ -35,7 +36,7 @@ final class RequiredTools {
 	/**
 	 * The environment variable that makes a missing program a failure instead of a skip.
 	 */
-	static final String REQUIRE = "REQUIRE_ALL_TESTS";
+	static final String REQUIRE = AllTestsRequired.VARIABLE;
 
 	private RequiredTools() {
 	}
@@ -67,11 +68,7 @@ final class RequiredTools {
 	 * @return whether every test must run
 	 */
 	static boolean required() {
-		return hasText(System.getenv(REQUIRE)) || hasText(System.getenv("CI"));
-	}
-
-	private static boolean hasText(String value) {
-		return value != null && !value.isBlank();
+		return AllTestsRequired.here();
 	}
 
 	/**

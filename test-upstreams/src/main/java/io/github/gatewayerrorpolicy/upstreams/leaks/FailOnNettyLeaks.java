@@ -20,6 +20,7 @@ import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.github.gatewayerrorpolicy.upstreams.AllTestsRequired;
 import io.netty.buffer.AbstractByteBuf;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -48,7 +49,7 @@ public class FailOnNettyLeaks implements AfterAllCallback {
 	/**
 	 * The environment variable that makes leak detection required.
 	 */
-	public static final String REQUIRE = "REQUIRE_ALL_TESTS";
+	public static final String REQUIRE = AllTestsRequired.VARIABLE;
 
 	private static final int ROUNDS = 5;
 
@@ -95,11 +96,7 @@ public class FailOnNettyLeaks implements AfterAllCallback {
 	 * Whether leak detection must run: in CI, and wherever {@value #REQUIRE} is set.
 	 */
 	static boolean required() {
-		return hasText(System.getenv(REQUIRE)) || hasText(System.getenv("CI"));
-	}
-
-	private static boolean hasText(String value) {
-		return value != null && !value.isBlank();
+		return AllTestsRequired.here();
 	}
 
 	private static synchronized void proveDetection() {
