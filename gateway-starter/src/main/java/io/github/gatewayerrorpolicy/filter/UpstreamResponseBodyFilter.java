@@ -93,6 +93,12 @@ public class UpstreamResponseBodyFilter implements GlobalFilter, Ordered {
 
 		@Override
 		public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
+			if (body instanceof Mono<? extends DataBuffer> single) {
+				// a body in one buffer (the gateway's own answers) stays a Mono, which
+				// the
+				// server writes with its headers in one message; no buffer can be lost
+				return super.writeWith(single.doOnError(this::record));
+			}
 			return super.writeWith(errorAfterDemand(Flux.from(body).doOnError(this::record)));
 		}
 
