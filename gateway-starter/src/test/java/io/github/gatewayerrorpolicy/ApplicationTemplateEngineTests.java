@@ -54,6 +54,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code spring.thymeleaf.*} settings, and the starter's texts still reachable through
  * {@code #{...}}; looking templates up and reading them never happens on an event loop
  * when templates are not cached.
+ * <p>
+ * Retries are off: each request makes one attempt, so that the counts here are those of
+ * requests ({@code RetryTests} covers retries).
  */
 class ApplicationTemplateEngineTests {
 
@@ -90,7 +93,8 @@ class ApplicationTemplateEngineTests {
 
 	@Nested
 	@SpringBootTest(classes = { TestGateway.class, ShoutDialect.class }, webEnvironment = WebEnvironment.RANDOM_PORT,
-			properties = "spring.thymeleaf.prefix=classpath:/test-templates/")
+			properties = { "spring.thymeleaf.prefix=classpath:/test-templates/",
+					"gateway.error-policy.retry.enabled=false" })
 	@ExtendWith(OutputCaptureExtension.class)
 	class Cached {
 
@@ -117,7 +121,8 @@ class ApplicationTemplateEngineTests {
 
 	@Nested
 	@SpringBootTest(classes = { TestGateway.class, ShoutDialect.class }, webEnvironment = WebEnvironment.RANDOM_PORT,
-			properties = { "spring.thymeleaf.prefix=classpath:/test-templates/", "spring.thymeleaf.cache=false" })
+			properties = { "spring.thymeleaf.prefix=classpath:/test-templates/", "spring.thymeleaf.cache=false",
+					"gateway.error-policy.retry.enabled=false" })
 	class NotCached {
 
 		@Test

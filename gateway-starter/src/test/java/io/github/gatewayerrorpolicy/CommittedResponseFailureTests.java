@@ -115,7 +115,7 @@ class CommittedResponseFailureTests {
 		assertThat(body(received)).isEqualTo(FIRST_PART);
 		assertThat(output)
 			.containsPattern("(?m) WARN .* Upstream failure: route=length-close error=http_response_incomplete "
-					+ "status=200 outcome=aborted request=[0-9a-f]+-[0-9]+ trace=[0-9a-f]{32}$");
+					+ "status=200 outcome=aborted request=[0-9a-f]+-[0-9]+ attempts=1 trace=[0-9a-f]{32}$");
 		assertFollowUpSucceeds();
 	}
 
@@ -125,7 +125,7 @@ class CommittedResponseFailureTests {
 		assertThat(body(received)).isEqualTo(FIRST_PART);
 		assertThat(output)
 			.containsPattern("(?m) WARN .* Upstream failure: route=length-reset error=http_response_incomplete "
-					+ "status=200 outcome=aborted request=[0-9a-f]+-[0-9]+ trace=[0-9a-f]{32}$");
+					+ "status=200 outcome=aborted request=[0-9a-f]+-[0-9]+ attempts=1 trace=[0-9a-f]{32}$");
 		assertFollowUpSucceeds();
 	}
 
@@ -149,7 +149,7 @@ class CommittedResponseFailureTests {
 		assertThat(body(received)).contains(FIRST_PART).doesNotContain("\r\n0\r\n");
 		assertThat(output)
 			.containsPattern("(?m) WARN .* Upstream failure: route=chunked-close error=http_response_incomplete "
-					+ "status=200 outcome=aborted request=[0-9a-f]+-[0-9]+ trace=[0-9a-f]{32}$");
+					+ "status=200 outcome=aborted request=[0-9a-f]+-[0-9]+ attempts=1 trace=[0-9a-f]{32}$");
 		assertThat(output).doesNotContain("\tat ").doesNotContain("Error finishing response");
 		assertFollowUpSucceeds();
 	}
@@ -160,7 +160,7 @@ class CommittedResponseFailureTests {
 		assertThat(body(received)).contains(FIRST_PART).doesNotContain("not a chunk").doesNotContain("\r\n0\r\n");
 		assertThat(output)
 			.containsPattern("(?m) WARN .* Upstream failure: route=chunked-garbage error=http_protocol_error "
-					+ "status=200 outcome=aborted request=[0-9a-f]+-[0-9]+ trace=[0-9a-f]{32}$");
+					+ "status=200 outcome=aborted request=[0-9a-f]+-[0-9]+ attempts=1 trace=[0-9a-f]{32}$");
 		await().atMost(Duration.ofSeconds(10))
 			.untilAsserted(() -> assertThat(CHUNKED_THEN_GARBAGE.closedByGateway())
 				.isEqualTo(CHUNKED_THEN_GARBAGE.connections()));

@@ -45,9 +45,13 @@ import static org.awaitility.Awaitility.await;
  * gateway answers: status, {@code Retry-After}, {@code Proxy-Status}, details, media
  * types, templates and masked upstream errors. The templates in {@code test-templates}
  * print every variable of the page model.
+ * <p>
+ * Retries are off: each request makes one attempt, so that the counts here are those of
+ * requests ({@code RetryTests} covers retries).
  */
 @SpringBootTest(classes = TestGateway.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = { "spring.application.name=test-gateway", "spring.thymeleaf.prefix=classpath:/test-templates/",
+		properties = { "spring.application.name=test-gateway", "gateway.error-policy.retry.enabled=false",
+				"spring.thymeleaf.prefix=classpath:/test-templates/",
 				"gateway.error-policy.status.connection-refused=503",
 				"gateway.error-policy.retry-after.connection-refused=30s",
 				"gateway.error-policy.retry-after.http-response-timeout=1500ms",

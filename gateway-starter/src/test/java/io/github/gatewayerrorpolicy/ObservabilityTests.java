@@ -46,6 +46,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.micrometer.tracing.test.autoconfigure.AutoConfigureTracing;
@@ -154,8 +155,13 @@ class ObservabilityTests {
 
 		HttpResponse<String> endpoint = this.gateway.get("/actuator/gatewayerrors", "application/json");
 		assertThat(endpoint.statusCode()).isEqualTo(200);
-		assertThat(endpoint.body()).doesNotContainPattern(LEAKS).doesNotContain("secret");
 		JsonNode errors = GatewayClient.json(endpoint);
+		// the refused upstream failed 5 times in a row (3 requests, the first 2 retried)
+		// and is ejected: the operator's view names it, and nothing else does
+		assertThat(errors.get("upstreams").valueStream().map((upstream) -> upstream.get("route").asString()))
+			.containsExactly("refused");
+		((ObjectNode) errors).remove("upstreams");
+		assertThat(errors.toString()).doesNotContainPattern(LEAKS).doesNotContain("secret");
 		assertThat(errors.get("failures").asLong()).isEqualTo(7);
 		assertThat(errors.get("totals").valueStream().map(JsonNode::toString).toList()).contains(
 				"{\"route\":\"refused\",\"error\":\"connection_refused\",\"outcome\":\"responded\",\"count\":3}",
@@ -165,12 +171,15 @@ class ObservabilityTests {
 		assertThat(recent).as("the buffer holds the 4 newest, newest first")
 			.extracting((failure) -> failure.get("route").asString())
 			.containsExactly("refused", "refused", "refused", "mid-body");
+		assertThat(recent).as("the third was not retried: its upstream had just been ejected")
+			.extracting((failure) -> failure.get("attempts").asInt())
+			.containsExactly(1, 2, 2, 1);
 		JsonNode aborted = recent.get(3);
 		assertThat(aborted.get("method").asString()).isEqualTo("GET");
 		assertThat(aborted.get("status").asInt()).isEqualTo(200);
 		assertThat(aborted.get("outcome").asString()).isEqualTo("aborted");
 		assertThat(aborted.propertyNames()).containsExactlyInAnyOrder("time", "route", "method", "error", "status",
-				"outcome", "requestId", "traceId");
+				"outcome", "requestId", "traceId", "attempts");
 		JsonNode policies = errors.get("routes");
 		assertThat(policies.propertyNames()).containsExactlyInAnyOrder("refused", "unavailable", "timeout", "mid-body");
 		assertThat(policies.get("refused").get("statuses").get("connection_timeout").asInt()).isEqualTo(504);
@@ -182,7 +191,7 @@ class ObservabilityTests {
 		assertThat(traceId).matches("[0-9a-f]{32}");
 		assertThat(output).contains(
 				"Upstream failure: route=refused error=connection_refused status=502 " + "outcome=responded request="
-						+ GatewayClient.json(refused).get("requestId").asString() + " trace=" + traceId);
+						+ GatewayClient.json(refused).get("requestId").asString() + " attempts=1 trace=" + traceId);
 		assertThat(recent).anySatisfy((failure) -> assertThat(failure.get("traceId").asString()).isEqualTo(traceId));
 		await().atMost(Duration.ofSeconds(10))
 			.untilAsserted(() -> assertThat(this.spans.finished).anySatisfy((span) -> {

@@ -103,7 +103,7 @@ class ReadTimeoutTests {
 		assertThat(received).startsWith("HTTP/1.1 200 OK\r\n").containsIgnoringCase("content-length: 100\r\n");
 		assertThat(received.substring(received.indexOf("\r\n\r\n") + 4)).isEqualTo("first part");
 		assertThat(output).containsPattern(" WARN .* Upstream failure: route=trickle-stall "
-				+ "error=connection_read_timeout status=200 outcome=aborted request=[0-9a-f]+-[0-9]+ trace=");
+				+ "error=connection_read_timeout status=200 outcome=aborted request=[0-9a-f]+-[0-9]+ attempts=1 trace=");
 		assertFollowUpSucceeds();
 	}
 

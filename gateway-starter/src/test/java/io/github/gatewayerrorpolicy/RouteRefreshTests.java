@@ -49,9 +49,13 @@ import static org.awaitility.Awaitility.await;
  * Routes added and removed while the gateway runs: the settings of a route added with
  * invalid error policy settings are reported once, not on every failure, and what the
  * policy keeps for a route (its totals in the endpoint, its policy) goes with it.
+ * <p>
+ * Retries are off: each request makes one attempt, so that the counts here are those of
+ * requests ({@code RetryTests} covers retries).
  */
 @SpringBootTest(classes = TestGateway.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = "management.endpoints.web.exposure.include=gatewayerrors")
+		properties = { "management.endpoints.web.exposure.include=gatewayerrors",
+				"gateway.error-policy.retry.enabled=false" })
 @ExtendWith(OutputCaptureExtension.class)
 @DirtiesContext
 class RouteRefreshTests {

@@ -43,9 +43,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * What the policy leaves alone (valid upstream responses, errors that did not come from
  * the upstream call) and how it answers HEAD and logs.
+ * <p>
+ * Retries are off: each request makes one attempt, so that the counts here are those of
+ * requests ({@code RetryTests} covers retries).
  */
 @SpringBootTest(classes = TestGateway.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = "spring.application.name=test-gateway")
+		properties = { "spring.application.name=test-gateway", "gateway.error-policy.retry.enabled=false" })
 @ExtendWith(OutputCaptureExtension.class)
 class UpstreamErrorHandlingTests {
 
@@ -159,7 +162,7 @@ class UpstreamErrorHandlingTests {
 		assertThat(lines.subList(0, 3)).allSatisfy((line) -> assertThat(line).contains(" WARN ")
 			.contains("UpstreamFailureLog")
 			.containsPattern("Upstream failure: route=(refused|forged_INFO fake) error=connection_refused status=502 "
-					+ "outcome=responded request=[0-9a-f]+-[0-9]+ trace=[0-9a-f]{32}$")
+					+ "outcome=responded request=[0-9a-f]+-[0-9]+ attempts=1 trace=[0-9a-f]{32}$")
 			.satisfies((message) -> assertThat(message.substring(message.indexOf(" : "))).doesNotContain("127.0.0.1",
 					String.valueOf(REFUSED.port()), "Exception", "Connection refused", "\tat ")));
 		assertThat(lines.get(3)).contains(" INFO ")

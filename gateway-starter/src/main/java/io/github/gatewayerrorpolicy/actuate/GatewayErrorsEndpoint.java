@@ -29,6 +29,8 @@ import io.github.gatewayerrorpolicy.classify.ErrorType;
 import io.github.gatewayerrorpolicy.health.HealthPolicy;
 import io.github.gatewayerrorpolicy.health.UpstreamHealth;
 import io.github.gatewayerrorpolicy.health.UpstreamHealth.UpstreamState;
+import io.github.gatewayerrorpolicy.retry.RetryFilter;
+import io.github.gatewayerrorpolicy.retry.RetryPolicy;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
 import org.jspecify.annotations.Nullable;
@@ -70,12 +72,13 @@ public class GatewayErrorsEndpoint {
 	@ReadOperation
 	public Mono<GatewayErrorsDescriptor> gatewayErrors() {
 		return this.routeLocator.getRoutes()
-			.collectMap(Route::getId, (route) -> describe(this.policies.resolve(route)), LinkedHashMap::new)
+			.collectMap(Route::getId, (route) -> describe(this.policies.resolve(route), RetryFilter.hasOwnRetry(route)),
+					LinkedHashMap::new)
 			.map((routes) -> new GatewayErrorsDescriptor(this.recorder.count(), this.recorder.totals(),
 					this.recorder.recent(), this.health.ejectedUpstreams(), routes));
 	}
 
-	private static PolicyDescriptor describe(ErrorPolicy policy) {
+	private static PolicyDescriptor describe(ErrorPolicy policy, boolean ownRetry) {
 		Map<String, Integer> statuses = new LinkedHashMap<>();
 		Map<String, Duration> retryAfter = new LinkedHashMap<>();
 		for (ErrorType type : ErrorType.values()) {
@@ -95,7 +98,15 @@ public class GatewayErrorsEndpoint {
 				new HealthDescriptor(health.enabled(), health.consecutiveFailures(),
 						health.failureTypes().stream().map(ErrorType::token).sorted().toList(),
 						List.copyOf(new TreeSet<>(health.failureStatuses())), health.baseEjectionTime(),
-						health.maxEjectionTime(), health.maxEjectedPercent()));
+						health.maxEjectionTime(), health.maxEjectedPercent()),
+				describe(policy.retry(), ownRetry));
+	}
+
+	private static RetryDescriptor describe(RetryPolicy retry, boolean ownRetry) {
+		return new RetryDescriptor(retry.enabled() && !ownRetry, ownRetry, retry.maxAttempts(),
+				retry.types().stream().map(ErrorType::token).sorted().toList(),
+				List.copyOf(new TreeSet<>(retry.statuses())), retry.maxBodySize(), retry.perTryTimeout(),
+				retry.firstBackoff(), retry.maxBackoff(), retry.budgetPercent(), retry.budgetMinConcurrency());
 	}
 
 	/**
@@ -126,10 +137,33 @@ public class GatewayErrorsEndpoint {
 	 * @param mediaTypes the media types offered in order, or empty for all
 	 * @param page the page settings
 	 * @param health how the route tracks the health of its upstreams
+	 * @param retry when the route's failed requests are sent again
 	 */
 	public record PolicyDescriptor(boolean enabled, Map<String, Integer> statuses, Map<String, Duration> retryAfter,
 			@Nullable String proxyStatusName, boolean exposeDetails, List<Integer> maskUpstreamErrors,
-			List<String> mediaTypes, PageDescriptor page, HealthDescriptor health) {
+			List<String> mediaTypes, PageDescriptor page, HealthDescriptor health, RetryDescriptor retry) {
+
+	}
+
+	/**
+	 * The retry settings of a route's policy.
+	 *
+	 * @param enabled whether the policy retries the route's requests
+	 * @param leftToRetryFilter whether the route has Spring Cloud Gateway's own
+	 * {@code Retry} filter, which the policy leaves it to
+	 * @param maxAttempts the most attempts in all
+	 * @param types the error types retried
+	 * @param statuses the upstream statuses retried
+	 * @param maxBodySize the largest body kept, in bytes
+	 * @param perTryTimeout the limit of one attempt, if any
+	 * @param firstBackoff the bound of the first wait
+	 * @param maxBackoff the largest bound of a wait
+	 * @param budgetPercent retries in flight allowed, in percent of requests in flight
+	 * @param budgetMinConcurrency retries in flight always allowed
+	 */
+	public record RetryDescriptor(boolean enabled, boolean leftToRetryFilter, int maxAttempts, List<String> types,
+			List<Integer> statuses, long maxBodySize, @Nullable Duration perTryTimeout, Duration firstBackoff,
+			Duration maxBackoff, int budgetPercent, int budgetMinConcurrency) {
 
 	}
 

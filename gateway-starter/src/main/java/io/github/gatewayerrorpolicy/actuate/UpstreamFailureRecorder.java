@@ -70,7 +70,7 @@ public class UpstreamFailureRecorder implements UpstreamFailureListener, PerRout
 		long sequence = this.recorded.getAndIncrement();
 		if (this.recent.length() > 0) {
 			store(sequence, new RecentFailure(event.time(), route, event.method(), error, event.status(),
-					event.outcome().tag(), event.requestId(), event.traceId()));
+					event.outcome().tag(), event.requestId(), event.traceId(), event.attempts()));
 		}
 	}
 
@@ -164,9 +164,10 @@ public class UpstreamFailureRecorder implements UpstreamFailureListener, PerRout
 	 * @param outcome what the gateway did
 	 * @param requestId the id of the request
 	 * @param traceId the trace id, where tracing is on
+	 * @param attempts how many attempts were made
 	 */
 	public record RecentFailure(Instant time, String route, String method, String error, int status, String outcome,
-			String requestId, @Nullable String traceId) {
+			String requestId, @Nullable String traceId, int attempts) {
 
 	}
 

@@ -19,6 +19,7 @@ package io.github.gatewayerrorpolicy.autoconfigure;
 import io.github.gatewayerrorpolicy.health.EjectedInstanceFilter;
 import io.github.gatewayerrorpolicy.health.UpstreamHealth;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
+import io.github.gatewayerrorpolicy.retry.UntriedInstanceFilter;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.BeanPostProcessor;
@@ -31,7 +32,8 @@ import org.springframework.context.annotation.Configuration;
  * default specification: whatever supplier chain the application configures, its
  * outermost {@link ServiceInstanceListSupplier} is wrapped in an
  * {@link EjectedInstanceFilter}, as Spring Cloud's own health-check supplier sits in a
- * chain, so that ejected instances are left out of the choice.
+ * chain, so that ejected instances are left out of the choice, and that in an
+ * {@link UntriedInstanceFilter}, so that a retry goes to an instance not tried yet.
  */
 @Configuration(proxyBeanMethods = false)
 class EjectedInstancesConfiguration {
@@ -43,11 +45,12 @@ class EjectedInstancesConfiguration {
 
 			@Override
 			public Object postProcessAfterInitialization(Object bean, String beanName) {
-				if (bean instanceof ServiceInstanceListSupplier supplier && !(bean instanceof EjectedInstanceFilter)) {
+				if (bean instanceof ServiceInstanceListSupplier supplier && !(bean instanceof EjectedInstanceFilter)
+						&& !(bean instanceof UntriedInstanceFilter)) {
 					UpstreamHealth upstreams = health.getIfAvailable();
 					ErrorPolicyResolver resolver = policies.getIfAvailable();
 					if (upstreams != null && resolver != null) {
-						return new EjectedInstanceFilter(supplier, upstreams, resolver);
+						return new UntriedInstanceFilter(new EjectedInstanceFilter(supplier, upstreams, resolver));
 					}
 				}
 				return bean;

@@ -30,11 +30,13 @@ import io.github.gatewayerrorpolicy.classify.ErrorType;
 import io.github.gatewayerrorpolicy.health.HealthPolicy;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
 import io.github.gatewayerrorpolicy.policy.ProxyStatus;
+import io.github.gatewayerrorpolicy.retry.RetryPolicy;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.util.StringUtils;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Validates {@link GatewayErrorPolicyProperties} and turns them into an
@@ -49,6 +51,10 @@ final class ErrorPolicyFactory {
 	static final int MAX_CONSECUTIVE_FAILURES = 100;
 
 	static final int MAX_TRACKED_UPSTREAMS = 100_000;
+
+	static final int MAX_ATTEMPTS = 10;
+
+	static final DataSize MAX_KEPT_BODY = DataSize.ofMegabytes(16);
 
 	private static final Pattern TEMPLATE_NAME = Pattern.compile("[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*");
 
@@ -115,6 +121,7 @@ final class ErrorPolicyFactory {
 				url(prefix + ".page.status-page-url", page.getStatusPageUrl(), "http", "https"),
 				template(prefix + ".page.template", page.getTemplate())));
 		policy.health(health(properties.getHealth(), prefix + ".health"));
+		policy.retry(retry(properties.getRetry(), prefix + ".retry"));
 		return policy.build();
 	}
 
@@ -151,6 +158,55 @@ final class ErrorPolicyFactory {
 		}
 		return new HealthPolicy(health.isEnabled(), failures, health.getFailureTypes(), health.getFailureStatuses(),
 				base, max, percent);
+	}
+
+	private static RetryPolicy retry(GatewayErrorPolicyProperties.Retry retry, String prefix) {
+		int attempts = retry.getMaxAttempts();
+		if (attempts < 1 || attempts > MAX_ATTEMPTS) {
+			throw new InvalidErrorPolicyException(prefix + ".max-attempts", attempts,
+					"a number from 1 (no retries) to " + MAX_ATTEMPTS);
+		}
+		for (ErrorType type : retry.getTypes()) {
+			if (type == null || type == ErrorType.HTTP_REQUEST_ERROR || type == ErrorType.DESTINATION_UNAVAILABLE
+					|| type == ErrorType.PROXY_INTERNAL_ERROR) {
+				throw new InvalidErrorPolicyException(prefix + ".types", (type != null) ? propertyKey(type) : null,
+						"error types of an upstream call: not http-request-error (the client's), "
+								+ "destination-unavailable (an upstream taken out of service) or proxy-internal-error");
+			}
+		}
+		for (Integer status : retry.getStatuses()) {
+			serverError(prefix + ".statuses", status);
+		}
+		DataSize maxBodySize = retry.getMaxBodySize();
+		if (maxBodySize == null || maxBodySize.isNegative() || maxBodySize.toBytes() > MAX_KEPT_BODY.toBytes()) {
+			throw new InvalidErrorPolicyException(prefix + ".max-body-size", maxBodySize,
+					"a size from 0B (no body kept) to " + MAX_KEPT_BODY.toMegabytes() + "MB, e.g. 64KB");
+		}
+		Duration perTry = retry.getPerTryTimeout();
+		if (perTry != null && (perTry.isNegative() || perTry.isZero())) {
+			throw new InvalidErrorPolicyException(prefix + ".per-try-timeout", perTry,
+					"a duration of more than zero, e.g. 2s, or no value for none");
+		}
+		Duration first = retry.getBackoff().getFirst();
+		if (first == null || first.isNegative()) {
+			throw new InvalidErrorPolicyException(prefix + ".backoff.first", first,
+					"a duration of zero or more, e.g. 25ms");
+		}
+		Duration max = retry.getBackoff().getMax();
+		if (max == null || max.compareTo(first) < 0) {
+			throw new InvalidErrorPolicyException(prefix + ".backoff.max", max,
+					"a duration no shorter than backoff.first (" + first + "), e.g. 250ms");
+		}
+		int percent = retry.getBudget().getPercent();
+		if (percent < 0 || percent > 100) {
+			throw new InvalidErrorPolicyException(prefix + ".budget.percent", percent, "a number from 0 to 100");
+		}
+		int minConcurrency = retry.getBudget().getMinConcurrency();
+		if (minConcurrency < 0) {
+			throw new InvalidErrorPolicyException(prefix + ".budget.min-concurrency", minConcurrency, "0 or more");
+		}
+		return new RetryPolicy(retry.isEnabled(), attempts, retry.getTypes(), retry.getStatuses(),
+				maxBodySize.toBytes(), first, max, perTry, percent, minConcurrency);
 	}
 
 	/**

@@ -31,6 +31,7 @@ import io.github.gatewayerrorpolicy.metrics.DefaultUpstreamFailureTagsProvider;
 import io.github.gatewayerrorpolicy.metrics.GatewayMeterSanitizer;
 import io.github.gatewayerrorpolicy.metrics.UpstreamFailureMetrics;
 import io.github.gatewayerrorpolicy.metrics.UpstreamFailureTagsProvider;
+import io.github.gatewayerrorpolicy.metrics.UpstreamRetryMetrics;
 import io.github.gatewayerrorpolicy.observe.ObservationUpstreamFailureListener;
 import io.github.gatewayerrorpolicy.observe.TraceIdResolver;
 import io.github.gatewayerrorpolicy.observe.TracingTraceIdResolver;
@@ -39,6 +40,10 @@ import io.github.gatewayerrorpolicy.observe.UpstreamFailureListener;
 import io.github.gatewayerrorpolicy.observe.UpstreamFailureLog;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
 import io.github.gatewayerrorpolicy.policy.PerRouteState;
+import io.github.gatewayerrorpolicy.retry.HttpClientRetryDisabler;
+import io.github.gatewayerrorpolicy.retry.RetryBudget;
+import io.github.gatewayerrorpolicy.retry.RetryFilter;
+import io.github.gatewayerrorpolicy.retry.RetryListener;
 import io.github.gatewayerrorpolicy.web.ErrorMessages;
 import io.github.gatewayerrorpolicy.web.ErrorResponseWriter;
 import io.github.gatewayerrorpolicy.web.HtmlErrorRenderer;
@@ -63,6 +68,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import org.springframework.cloud.gateway.config.HttpClientProperties;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.route.RouteLocator;
 import org.springframework.cloud.loadbalancer.annotation.LoadBalancerClientSpecification;
@@ -198,6 +204,29 @@ public final class GatewayErrorPolicyAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	HttpClientRetryDisabler httpClientRetryDisabler() {
+		return new HttpClientRetryDisabler();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RetryBudget retryBudget() {
+		return new RetryBudget();
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RetryFilter retryFilter(ErrorPolicyResolver policies, UpstreamFailureClassifier classifier, UpstreamHealth health,
+			RetryBudget budget, ObjectProvider<RetryListener> listeners,
+			ObjectProvider<HttpClientProperties> httpClient) {
+		return new RetryFilter(policies, classifier, health, budget, listeners.orderedStream().toList(), () -> {
+			HttpClientProperties properties = httpClient.getIfAvailable();
+			return (properties != null) ? properties.getResponseTimeout() : null;
+		});
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
 	UpstreamResponseBodyFilter upstreamResponseBodyFilter(ErrorResponseWriter writer) {
 		return new UpstreamResponseBodyFilter(writer);
 	}
@@ -265,6 +294,12 @@ public final class GatewayErrorPolicyAutoConfiguration {
 		@ConditionalOnMissingBean
 		GatewayMeterSanitizer gatewayMeterSanitizer() {
 			return new GatewayMeterSanitizer();
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		UpstreamRetryMetrics upstreamRetryMetrics(MeterRegistry registry) {
+			return new UpstreamRetryMetrics(registry);
 		}
 
 		@Bean

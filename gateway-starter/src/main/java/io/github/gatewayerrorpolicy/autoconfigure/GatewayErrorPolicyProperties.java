@@ -27,10 +27,12 @@ import java.util.Set;
 
 import io.github.gatewayerrorpolicy.classify.ErrorType;
 import io.github.gatewayerrorpolicy.health.HealthPolicy;
+import io.github.gatewayerrorpolicy.retry.RetryPolicy;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.http.MediaType;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Configuration of the gateway error policy. The same settings, under a route's
@@ -111,6 +113,8 @@ public class GatewayErrorPolicyProperties {
 	private final Pool pool = new Pool();
 
 	private final Health health = new Health();
+
+	private final Retry retry = new Retry();
 
 	public boolean isEnabled() {
 		return this.enabled;
@@ -198,6 +202,10 @@ public class GatewayErrorPolicyProperties {
 
 	public Health getHealth() {
 		return this.health;
+	}
+
+	public Retry getRetry() {
+		return this.retry;
 	}
 
 	/**
@@ -391,6 +399,175 @@ public class GatewayErrorPolicyProperties {
 
 		public void setMaxTrackedUpstreams(int maxTrackedUpstreams) {
 			this.maxTrackedUpstreams = maxTrackedUpstreams;
+		}
+
+	}
+
+	/**
+	 * When a failed upstream call is made again.
+	 */
+	public static class Retry {
+
+		/**
+		 * Whether failed upstream calls of the route are retried.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * The most attempts in all, the first included; 1 retries nothing.
+		 */
+		private int maxAttempts = 2;
+
+		/**
+		 * Error types that are retried: an attempt that never sent the request is retried
+		 * whatever its method, one that may have reached the upstream only when it is
+		 * idempotent or carries an Idempotency-Key.
+		 */
+		private Set<ErrorType> types = new LinkedHashSet<>(RetryPolicy.DEFAULT_TYPES);
+
+		/**
+		 * Upstream statuses that are retried, for idempotent requests only, for example
+		 * 502, 503, 504; none by default.
+		 */
+		private Set<Integer> statuses = new LinkedHashSet<>();
+
+		/**
+		 * The largest request body of a known length that is read ahead and kept, so that
+		 * the request can be sent again after it reached the upstream.
+		 */
+		private DataSize maxBodySize = DataSize.ofKilobytes(64);
+
+		/**
+		 * How long one attempt may wait for the response head; none by default: an
+		 * attempt may use what the route's response timeout leaves.
+		 */
+		private @Nullable Duration perTryTimeout;
+
+		private final Backoff backoff = new Backoff();
+
+		private final Budget budget = new Budget();
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public int getMaxAttempts() {
+			return this.maxAttempts;
+		}
+
+		public void setMaxAttempts(int maxAttempts) {
+			this.maxAttempts = maxAttempts;
+		}
+
+		public Set<ErrorType> getTypes() {
+			return this.types;
+		}
+
+		public void setTypes(Set<ErrorType> types) {
+			this.types = types;
+		}
+
+		public Set<Integer> getStatuses() {
+			return this.statuses;
+		}
+
+		public void setStatuses(Set<Integer> statuses) {
+			this.statuses = statuses;
+		}
+
+		public DataSize getMaxBodySize() {
+			return this.maxBodySize;
+		}
+
+		public void setMaxBodySize(DataSize maxBodySize) {
+			this.maxBodySize = maxBodySize;
+		}
+
+		public @Nullable Duration getPerTryTimeout() {
+			return this.perTryTimeout;
+		}
+
+		public void setPerTryTimeout(@Nullable Duration perTryTimeout) {
+			this.perTryTimeout = perTryTimeout;
+		}
+
+		public Backoff getBackoff() {
+			return this.backoff;
+		}
+
+		public Budget getBudget() {
+			return this.budget;
+		}
+
+		/**
+		 * The wait before a retry: a random time up to a bound that doubles with each
+		 * retry (full jitter).
+		 */
+		public static class Backoff {
+
+			/**
+			 * The bound of the wait before the first retry.
+			 */
+			private Duration first = Duration.ofMillis(25);
+
+			/**
+			 * The largest bound of the wait before any retry.
+			 */
+			private Duration max = Duration.ofMillis(250);
+
+			public Duration getFirst() {
+				return this.first;
+			}
+
+			public void setFirst(Duration first) {
+				this.first = first;
+			}
+
+			public Duration getMax() {
+				return this.max;
+			}
+
+			public void setMax(Duration max) {
+				this.max = max;
+			}
+
+		}
+
+		/**
+		 * How many retries may be in flight for the route at once.
+		 */
+		public static class Budget {
+
+			/**
+			 * Retries in flight allowed, in percent of the route's requests in flight.
+			 */
+			private int percent = 20;
+
+			/**
+			 * Retries in flight always allowed, however few requests are in flight.
+			 */
+			private int minConcurrency = 3;
+
+			public int getPercent() {
+				return this.percent;
+			}
+
+			public void setPercent(int percent) {
+				this.percent = percent;
+			}
+
+			public int getMinConcurrency() {
+				return this.minConcurrency;
+			}
+
+			public void setMinConcurrency(int minConcurrency) {
+				this.minConcurrency = minConcurrency;
+			}
+
 		}
 
 	}

@@ -19,6 +19,9 @@ package io.github.gatewayerrorpolicy.autoconfigure;
 import java.time.Duration;
 import java.util.List;
 
+import io.github.gatewayerrorpolicy.observe.UpstreamFailureLog.LogSanitizer;
+import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
+import io.github.gatewayerrorpolicy.retry.RetryFilter;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -30,8 +33,9 @@ import org.springframework.cloud.gateway.route.RouteLocator;
 /**
  * Checks every route's error policy settings once all beans exist, so that invalid ones
  * stop start-up with an {@link InvalidErrorPolicyException} instead of surfacing on the
- * first failure. Does nothing when the application replaced the
- * {@link RouteErrorPolicyResolver}.
+ * first failure, and says at start-up which routes keep Spring Cloud Gateway's own
+ * {@code Retry} filter, and so are not retried by the policy. Does nothing when the
+ * application replaced the {@link RouteErrorPolicyResolver}.
  */
 class RouteErrorPolicyVerifier implements SmartInitializingSingleton {
 
@@ -65,7 +69,13 @@ class RouteErrorPolicyVerifier implements SmartInitializingSingleton {
 			return;
 		}
 		if (routes != null) {
-			routes.forEach(resolver::policyOf);
+			for (Route route : routes) {
+				ErrorPolicy policy = resolver.policyOf(route);
+				if (policy.isEnabled() && policy.retry().retries() && RetryFilter.hasOwnRetry(route)) {
+					logger.info("Route " + LogSanitizer.clean(route.getId())
+							+ " has Spring Cloud Gateway's Retry filter: the error policy does not retry its requests");
+				}
+			}
 		}
 	}
 

@@ -18,14 +18,12 @@ package io.github.gatewayerrorpolicy.filter;
 
 import java.net.URI;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.github.gatewayerrorpolicy.classify.ErrorType;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailure;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailureClassifier;
 import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
-import io.github.gatewayerrorpolicy.client.ConnectionReuse;
 import io.github.gatewayerrorpolicy.health.HealthPolicy;
 import io.github.gatewayerrorpolicy.health.UpstreamAddress;
 import io.github.gatewayerrorpolicy.health.UpstreamHealth;
@@ -37,6 +35,8 @@ import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvents;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
 import io.github.gatewayerrorpolicy.policy.ProxyStatus;
+import io.github.gatewayerrorpolicy.retry.RetryAttempts;
+import io.github.gatewayerrorpolicy.retry.RetryAttempts.StatusRetry;
 import io.github.gatewayerrorpolicy.web.ErrorResponseWriter;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -50,7 +50,6 @@ import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpResponse;
@@ -61,16 +60,17 @@ import org.springframework.web.server.ServerWebExchange;
  * upstream call raises while the response head is awaited, for
  * {@link io.github.gatewayerrorpolicy.web.UpstreamErrorWebExceptionHandler}; the error
  * itself travels on unchanged, so retry and circuit-breaker filters still see what the
- * HTTP client raised. A safe request without a body (GET, HEAD, OPTIONS) that went out on
- * a pooled connection which the upstream closed before answering is sent once more, on
- * another connection: the upstream most likely closed it at its keep-alive timeout, as
- * the request was written.
+ * HTTP client raised.
  * <p>
- * When the upstream answers with a 5xx status, the response is passed through with a
- * {@code Proxy-Status} member carrying {@code received-status} appended, unless the
- * route's policy masks that status: then the upstream body is drained (so that the pooled
- * connection stays usable), and {@link UpstreamResponseBodyFilter} writes the gateway's
- * own answer with the same status once the route's filters are done.
+ * When the upstream answers with a status that the route retries, and
+ * {@link RetryAttempts} decides that it is, the upstream response is discarded and the
+ * attempt fails with {@link StatusRetry} for
+ * {@link io.github.gatewayerrorpolicy.retry.RetryFilter} to retry. When the upstream
+ * answers with a 5xx status, the response is passed through with a {@code Proxy-Status}
+ * member carrying {@code received-status} appended, unless the route's policy masks that
+ * status: then the upstream body is drained (so that the pooled connection stays usable),
+ * and {@link UpstreamResponseBodyFilter} writes the gateway's own answer with the same
+ * status once the route's filters are done.
  * <p>
  * Before routing, it asks {@link UpstreamHealth} whether the request's upstream is
  * ejected: if so, the request is not sent and is answered here, 503 with the seconds left
@@ -90,8 +90,6 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 	static final long DRAIN_LIMIT = 1024 * 1024;
 
 	static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
-
-	private static final Set<HttpMethod> SAFE_METHODS = Set.of(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
 
 	private final ErrorPolicyResolver policies;
 
@@ -129,7 +127,8 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 			ServerHttpRequest guarded = RequestBodyDecoding.guard(exchange.getRequest());
 			ServerWebExchange routed = (guarded != exchange.getRequest()) ? exchange.mutate().request(guarded).build()
 					: exchange;
-			Mono<Void> routing = route(routed, chain, true)
+			Mono<Void> routing = chain.filter(routed)
+				.doOnError((error) -> recordIfRaisedByUpstreamCall(routed, error))
 				.then(Mono.defer(() -> onResponseHead(routed, policy, admission)));
 			return (admission == Admission.UNTRACKED) ? routing
 					: routing.doOnError((error) -> onError(routed, policy.health(), admission, error))
@@ -179,36 +178,6 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 	}
 
 	/**
-	 * Route the request. A safe request without a body that was lost on a pooled
-	 * connection the upstream had just closed is sent once more, on another connection.
-	 */
-	private Mono<Void> route(ServerWebExchange exchange, GatewayFilterChain chain, boolean mayRetry) {
-		Mono<Void> routing = chain.filter(exchange);
-		if (mayRetry && isReplayable(exchange.getRequest())) {
-			ConnectionReuse reuse = new ConnectionReuse();
-			routing = routing.contextWrite(reuse.context())
-				.onErrorResume((error) -> reuse.reused() && isLostBeforeAnswer(exchange, error), (error) -> {
-					ServerWebExchangeUtils.reset(exchange);
-					return route(exchange, chain, false);
-				});
-		}
-		return routing.doOnError((error) -> recordIfRaisedByUpstreamCall(exchange, error));
-	}
-
-	private static boolean isReplayable(ServerHttpRequest request) {
-		HttpHeaders headers = request.getHeaders();
-		return SAFE_METHODS.contains(request.getMethod()) && !headers.containsHeader(HttpHeaders.TRANSFER_ENCODING)
-				&& headers.getContentLength() <= 0;
-	}
-
-	private boolean isLostBeforeAnswer(ServerWebExchange exchange, Throwable error) {
-		return !exchange.getResponse().isCommitted()
-				&& exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_ATTR) == null
-				&& this.classifier.classify(
-						new UpstreamFailure(error, UpstreamPhase.BEFORE_RESPONSE)) == ErrorType.CONNECTION_TERMINATED;
-	}
-
-	/**
 	 * Filters without an order share the routing filter's precedence and may run inside
 	 * this one, before or after it. An error is the upstream call's only if routing had
 	 * started and no response head had arrived.
@@ -229,6 +198,13 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 		}
 		else {
 			admission.succeeded();
+		}
+		StatusRetry retry = (status != null && connection != null) ? RetryAttempts.retryStatus(exchange, status.value(),
+				response.getHeaders().getFirst(HttpHeaders.RETRY_AFTER)) : null;
+		if (retry != null) {
+			exchange.getAttributes().remove(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
+			drain(connection).subscribe();
+			return Mono.error(retry);
 		}
 		if (status == null || !status.is5xxServerError() || connection == null) {
 			return Mono.empty();

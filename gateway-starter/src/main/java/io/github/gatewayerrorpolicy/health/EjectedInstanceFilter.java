@@ -78,10 +78,13 @@ public class EjectedInstanceFilter extends DelegatingServiceInstanceListSupplier
 	}
 
 	/**
-	 * The exchange's attributes, which Spring Cloud Gateway hands to the load balancer's
-	 * request as they are.
+	 * Return the exchange's attributes, which Spring Cloud Gateway hands to the load
+	 * balancer's request as they are.
+	 * @param request the load balancer's request
+	 * @return the attributes, or {@code null} if the request did not come from the
+	 * gateway
 	 */
-	private static @Nullable Map<String, Object> attributes(Request<?> request) {
+	public static @Nullable Map<String, Object> attributes(Request<?> request) {
 		return (request.getContext() instanceof RequestDataContext context && context.getClientRequest() != null)
 				? context.getClientRequest().getAttributes() : null;
 	}
@@ -127,7 +130,12 @@ public class EjectedInstanceFilter extends DelegatingServiceInstanceListSupplier
 		return chosen;
 	}
 
-	private static UpstreamAddress address(ServiceInstance instance) {
+	/**
+	 * Return the address of an instance, as the HTTP client calls it.
+	 * @param instance the instance
+	 * @return its address
+	 */
+	public static UpstreamAddress address(ServiceInstance instance) {
 		return UpstreamAddress.of(instance.isSecure() ? "https" : "http", instance.getHost(), instance.getPort());
 	}
 

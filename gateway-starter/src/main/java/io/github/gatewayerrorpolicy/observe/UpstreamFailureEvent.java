@@ -37,11 +37,12 @@ import org.jspecify.annotations.Nullable;
  * @param traceId the id of the current trace, where tracing is on
  * @param waited how long the client had waited, from when the gateway began handling the
  * request
+ * @param attempts how many attempts were made: 1 unless the request was retried
  * @param error the error the upstream call raised, if any; for logs at debug level only,
  * never shown to clients or kept
  */
 public record UpstreamFailureEvent(Instant time, @Nullable String routeId, String method, @Nullable ErrorType type,
-		int status, Outcome outcome, String requestId, @Nullable String traceId, Duration waited,
+		int status, Outcome outcome, String requestId, @Nullable String traceId, Duration waited, int attempts,
 		@Nullable Throwable error) {
 
 }

@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.github.gatewayerrorpolicy.classify.ErrorType;
+import io.github.gatewayerrorpolicy.retry.RetryAttempts;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -80,7 +81,7 @@ public class UpstreamFailureEvents {
 		Duration waited = NativeRequests.since(exchange.getRequest());
 		UpstreamFailureEvent event = new UpstreamFailureEvent(Instant.now(), (route != null) ? route.getId() : null,
 				exchange.getRequest().getMethod().name(), type, status, outcome, exchange.getRequest().getId(),
-				this.traceIds.traceId(exchange), waited, error);
+				this.traceIds.traceId(exchange), waited, RetryAttempts.attempts(exchange), error);
 		for (int i = 0; i < this.listeners.size(); i++) {
 			try {
 				this.listeners.get(i).onUpstreamFailure(event, exchange);

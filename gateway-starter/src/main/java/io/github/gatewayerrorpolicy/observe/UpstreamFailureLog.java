@@ -38,7 +38,8 @@ import org.springframework.web.server.ServerWebExchange;
  * aborted, at INFO when an upstream 5xx was passed through or masked. No stack trace
  * unless this logger is at DEBUG. Every value is also a key-value pair, which Spring
  * Boot's structured logging writes as a field: {@code route}, {@code error_type},
- * {@code status}, {@code outcome}, {@code request_id} and {@code trace_id}.
+ * {@code status}, {@code outcome}, {@code request_id}, {@code attempts} and
+ * {@code trace_id}.
  * <p>
  * With a limit, at most that many lines are written per route in each period; the number
  * suppressed, by error type, is logged with the first failure after the period.
@@ -91,7 +92,8 @@ public class UpstreamFailureLog implements UpstreamFailureListener, PerRouteStat
 			.addKeyValue("error_type", errorType)
 			.addKeyValue("status", event.status())
 			.addKeyValue("outcome", event.outcome().tag())
-			.addKeyValue("request_id", event.requestId());
+			.addKeyValue("request_id", event.requestId())
+			.addKeyValue("attempts", event.attempts());
 		StringBuilder message = new StringBuilder(128).append("Upstream failure: route=")
 			.append(route)
 			.append(" error=")
@@ -101,7 +103,9 @@ public class UpstreamFailureLog implements UpstreamFailureListener, PerRouteStat
 			.append(" outcome=")
 			.append(event.outcome().tag())
 			.append(" request=")
-			.append(event.requestId());
+			.append(event.requestId())
+			.append(" attempts=")
+			.append(event.attempts());
 		if (event.traceId() != null) {
 			line.addKeyValue("trace_id", event.traceId());
 			message.append(" trace=").append(event.traceId());

@@ -26,6 +26,7 @@ import java.util.Set;
 
 import io.github.gatewayerrorpolicy.classify.ErrorType;
 import io.github.gatewayerrorpolicy.health.HealthPolicy;
+import io.github.gatewayerrorpolicy.retry.RetryPolicy;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpStatus;
@@ -57,6 +58,8 @@ public final class ErrorPolicy {
 
 	private final HealthPolicy health;
 
+	private final RetryPolicy retry;
+
 	private ErrorPolicy(Builder builder) {
 		this.enabled = builder.enabled;
 		this.statuses = Collections.unmodifiableMap(new EnumMap<>(builder.statuses));
@@ -67,6 +70,7 @@ public final class ErrorPolicy {
 		this.maskedStatuses = Set.copyOf(builder.maskedStatuses);
 		this.mediaTypes = List.copyOf(builder.mediaTypes);
 		this.health = builder.health;
+		this.retry = builder.retry;
 	}
 
 	public static Builder builder() {
@@ -159,6 +163,14 @@ public final class ErrorPolicy {
 	}
 
 	/**
+	 * Return when the route sends a failed request again.
+	 * @return the retry settings
+	 */
+	public RetryPolicy retry() {
+		return this.retry;
+	}
+
+	/**
 	 * Settings of the page shown to people.
 	 *
 	 * @param siteName the name of the site, shown on the page
@@ -199,6 +211,8 @@ public final class ErrorPolicy {
 		private List<MediaType> mediaTypes = List.of();
 
 		private HealthPolicy health = HealthPolicy.DEFAULT;
+
+		private RetryPolicy retry = RetryPolicy.DEFAULT;
 
 		private Builder() {
 		}
@@ -247,6 +261,11 @@ public final class ErrorPolicy {
 
 		public Builder health(HealthPolicy health) {
 			this.health = health;
+			return this;
+		}
+
+		public Builder retry(RetryPolicy retry) {
+			this.retry = retry;
 			return this;
 		}
 

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.github.gatewayerrorpolicy.classify.ErrorType;
+import io.github.gatewayerrorpolicy.retry.RetryAttempts;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
@@ -41,12 +42,12 @@ import org.springframework.web.server.ServerWebExchange;
  * Members: {@code type}, {@code title}, {@code status}, {@code detail}, {@code instance}
  * (the path the client requested), and the extension members {@code error} (the RFC 9209
  * type), {@code requestId} and {@code route}; where tracing is on, also {@code traceId};
- * where the policy exposes details, also {@code details}. {@code type} is the IANA
- * registry of proxy error types, which documents every error type (the {@code error}
- * member tells which), unless a base is given: then the error type resolved against it.
- * In place of a masked upstream error response there is no {@code type} (which means
- * {@code about:blank}) and no {@code error}, and {@code receivedStatus} holds the
- * upstream's status.
+ * where the policy exposes details, also {@code details} and {@code attempts} (how many
+ * times the request was sent). {@code type} is the IANA registry of proxy error types,
+ * which documents every error type (the {@code error} member tells which), unless a base
+ * is given: then the error type resolved against it. In place of a masked upstream error
+ * response there is no {@code type} (which means {@code about:blank}) and no
+ * {@code error}, and {@code receivedStatus} holds the upstream's status.
  *
  * @see <a href="https://www.rfc-editor.org/rfc/rfc9457">RFC 9457</a>
  */
@@ -124,6 +125,7 @@ public class ProblemDetailRenderer implements UpstreamErrorRenderer, Ordered {
 		}
 		if (error.details() != null) {
 			problem.setProperty("details", error.details());
+			problem.setProperty("attempts", RetryAttempts.attempts(exchange));
 		}
 		HttpMessageWriter<ProblemDetail> writer = this.writers.getOrDefault(mediaType,
 				this.writers.get(MediaType.APPLICATION_PROBLEM_JSON));

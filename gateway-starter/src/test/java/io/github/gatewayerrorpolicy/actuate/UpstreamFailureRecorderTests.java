@@ -86,10 +86,10 @@ class UpstreamFailureRecorderTests {
 	void keepsNothingButTheSafeFields() {
 		UpstreamFailureRecorder recorder = new UpstreamFailureRecorder(1);
 		recorder.onUpstreamFailure(new UpstreamFailureEvent(Instant.EPOCH, null, "POST", null, 503,
-				Outcome.PASSED_THROUGH, "req-1", null, Duration.ZERO, new IllegalStateException("secret")),
+				Outcome.PASSED_THROUGH, "req-1", null, Duration.ZERO, 1, new IllegalStateException("secret")),
 				this.exchange);
 		assertThat(recorder.recent()).containsExactly(
-				new RecentFailure(Instant.EPOCH, "none", "POST", "none", 503, "passed-through", "req-1", null));
+				new RecentFailure(Instant.EPOCH, "none", "POST", "none", 503, "passed-through", "req-1", null, 1));
 		assertThat(new UpstreamFailureRecorder(0).recent()).isEmpty();
 	}
 
@@ -97,11 +97,11 @@ class UpstreamFailureRecorderTests {
 	void anOlderFailureNeverReplacesANewerOneInItsSlot() {
 		UpstreamFailureRecorder recorder = new UpstreamFailureRecorder(2);
 		RecentFailure older = new RecentFailure(Instant.EPOCH, "orders", "GET", "connection_refused", 502, "responded",
-				"req-older", null);
+				"req-older", null, 1);
 		RecentFailure newer = new RecentFailure(Instant.EPOCH, "orders", "GET", "connection_refused", 502, "responded",
-				"req-newer", null);
+				"req-newer", null, 1);
 		RecentFailure other = new RecentFailure(Instant.EPOCH, "orders", "GET", "connection_refused", 502, "responded",
-				"req-other", null);
+				"req-other", null, 1);
 		recorder.store(3, newer);
 		recorder.store(1, older);
 		recorder.store(2, other);
@@ -114,7 +114,7 @@ class UpstreamFailureRecorderTests {
 		recorder.onUpstreamFailure(event(Instant.EPOCH, "kept", ErrorType.CONNECTION_REFUSED, 1), this.exchange);
 		recorder.onUpstreamFailure(event(Instant.EPOCH, "removed", ErrorType.CONNECTION_REFUSED, 2), this.exchange);
 		recorder.onUpstreamFailure(new UpstreamFailureEvent(Instant.EPOCH, null, "GET",
-				ErrorType.DESTINATION_UNAVAILABLE, 503, Outcome.RESPONDED, "req-3", null, Duration.ZERO, null),
+				ErrorType.DESTINATION_UNAVAILABLE, 503, Outcome.RESPONDED, "req-3", null, Duration.ZERO, 1, null),
 				this.exchange);
 		recorder.retainRoutes(Set.of("kept"));
 		assertThat(recorder.totals()).extracting(Total::route).containsExactly("kept", "none");
@@ -124,7 +124,7 @@ class UpstreamFailureRecorderTests {
 
 	private static UpstreamFailureEvent event(Instant time, String route, ErrorType type, int id) {
 		return new UpstreamFailureEvent(time, route, "GET", type, type.defaultStatus().value(), Outcome.RESPONDED,
-				"req-" + id, null, Duration.ofMillis(3), null);
+				"req-" + id, null, Duration.ofMillis(3), 1, null);
 	}
 
 }

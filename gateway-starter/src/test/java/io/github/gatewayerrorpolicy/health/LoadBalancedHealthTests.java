@@ -37,9 +37,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Upstream health on {@code lb:} routes: an ejected instance is left out of Spring Cloud
  * LoadBalancer's choice, within {@code max-ejected-percent} (beyond it, ejected instances
  * are called), and a service whose every instance is ejected gets the gateway's 503.
+ * <p>
+ * Retries are off: each request makes one attempt, so that the counts here are those of
+ * requests ({@code RetryTests} covers retries).
  */
 @SpringBootTest(classes = TestGateway.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = { "spring.application.name=test-gateway", "gateway.error-policy.health.consecutive-failures=3",
+		properties = { "spring.application.name=test-gateway", "gateway.error-policy.retry.enabled=false",
+				"gateway.error-policy.health.consecutive-failures=3",
 				"gateway.error-policy.health.base-ejection-time=60s",
 				"gateway.error-policy.health.max-ejection-time=60s" })
 class LoadBalancedHealthTests {

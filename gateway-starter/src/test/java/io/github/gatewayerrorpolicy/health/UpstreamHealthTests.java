@@ -55,11 +55,16 @@ import static org.awaitility.Awaitility.await;
  * connections they accept: ejection after consecutive failures, no connection while
  * ejected, a {@code Retry-After} that tells the time left, one probe at a time, the
  * doubling of a failed probe, restoration, and what does not count.
+ * <p>
+ * Retries are off: each request makes one attempt, so that the counts here are those of
+ * requests ({@code RetryTests} covers retries).
  */
-@SpringBootTest(classes = TestGateway.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
-		"spring.application.name=test-gateway", "management.endpoints.web.exposure.include=gatewayerrors,metrics",
-		"gateway.error-policy.health.consecutive-failures=3", "gateway.error-policy.health.base-ejection-time=3s",
-		"gateway.error-policy.health.max-ejection-time=8s" })
+@SpringBootTest(classes = TestGateway.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+		properties = { "gateway.error-policy.retry.enabled=false", "spring.application.name=test-gateway",
+				"management.endpoints.web.exposure.include=gatewayerrors,metrics",
+				"gateway.error-policy.health.consecutive-failures=3",
+				"gateway.error-policy.health.base-ejection-time=3s",
+				"gateway.error-policy.health.max-ejection-time=8s" })
 @ExtendWith(OutputCaptureExtension.class)
 class UpstreamHealthTests {
 

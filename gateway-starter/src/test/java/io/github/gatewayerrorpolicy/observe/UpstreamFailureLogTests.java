@@ -85,11 +85,11 @@ class UpstreamFailureLogTests {
 		assertThat(this.lines.list).singleElement().satisfies((line) -> {
 			assertThat(line.getLevel()).hasToString("WARN");
 			assertThat(line.getFormattedMessage()).isEqualTo("Upstream failure: route=orders error=connection_refused "
-					+ "status=502 outcome=responded request=1a2b3c4d-7 trace=4bf92f3577b34da6a3ce929d0e0e4736");
+					+ "status=502 outcome=responded request=1a2b3c4d-7 attempts=1 trace=4bf92f3577b34da6a3ce929d0e0e4736");
 			assertThat(fields(line)).containsExactly(Map.entry("route", "orders"),
 					Map.entry("error_type", "connection_refused"), Map.entry("status", "502"),
 					Map.entry("outcome", "responded"), Map.entry("request_id", "1a2b3c4d-7"),
-					Map.entry("trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"));
+					Map.entry("attempts", "1"), Map.entry("trace_id", "4bf92f3577b34da6a3ce929d0e0e4736"));
 			assertThat(line.getThrowableProxy()).as("no stack trace unless at debug").isNull();
 		});
 	}
@@ -119,7 +119,7 @@ class UpstreamFailureLogTests {
 		assertThat(this.lines.list).singleElement().satisfies((line) -> {
 			assertThat(line.getLevel()).hasToString("INFO");
 			assertThat(line.getFormattedMessage()).isEqualTo(
-					"Upstream failure: route=a__fake line error=none status=503 outcome=passed-through request=1a2b3c4d-7");
+					"Upstream failure: route=a__fake line error=none status=503 outcome=passed-through request=1a2b3c4d-7 attempts=1");
 		});
 	}
 
@@ -141,7 +141,7 @@ class UpstreamFailureLogTests {
 		assertThat(messages().subList(6, messages().size())).containsExactly(
 				"Upstream failure log lines suppressed: route=orders count=7 period=10s "
 						+ "by_error={connection_refused=3, http_response_timeout=4}",
-				"Upstream failure: route=orders error=connection_refused status=502 outcome=responded request=1a2b3c4d-7");
+				"Upstream failure: route=orders error=connection_refused status=502 outcome=responded request=1a2b3c4d-7 attempts=1");
 		now.addAndGet(Duration.ofSeconds(10).toNanos());
 		log.onUpstreamFailure(event("orders", ErrorType.CONNECTION_REFUSED, 502, Outcome.RESPONDED, null),
 				this.exchange);
@@ -216,7 +216,7 @@ class UpstreamFailureLogTests {
 
 	static UpstreamFailureEvent event(String route, ErrorType type, int status, Outcome outcome, String traceId) {
 		return new UpstreamFailureEvent(Instant.parse("2026-11-23T02:00:00Z"), route, "GET", type, status, outcome,
-				"1a2b3c4d-7", traceId, Duration.ofMillis(12), FAILURE);
+				"1a2b3c4d-7", traceId, Duration.ofMillis(12), 1, FAILURE);
 	}
 
 }

@@ -152,14 +152,14 @@ class ContainerFaultTests {
 
 	/**
 	 * Upstream health against a real container: stopped, it is ejected after five refused
-	 * connections and not called; started again, it is probed back as soon as its
-	 * ejection time is over.
+	 * connections (three requests, retried) and not called; started again, it is probed
+	 * back as soon as its ejection time is over.
 	 */
 	@Test
 	void stoppedUpstreamIsEjectedAndProbedBackOnceItStartsAgain() throws Exception {
 		awaitUpstreamAnswers();
 		docker().stopContainerCmd(upstream.getContainerId()).withTimeout(1).exec();
-		long retryAfter = Ejection.afterFiveRefusals(this::get, "/container/cgi-bin/ok");
+		long retryAfter = Ejection.afterFiveRefusedAttempts(this::get, "/container/cgi-bin/ok");
 		long ejectedAt = System.nanoTime();
 		assertThat(retryAfter).isBetween(1L, 5L);
 		docker().startContainerCmd(upstream.getContainerId()).exec();

@@ -60,8 +60,8 @@ class DemoHealthTests {
 	DemoUpstreams upstreams;
 
 	@Test
-	void refusedIsEjectedAfterFiveRefusalsAndRetryAfterCountsDown() throws Exception {
-		long first = Ejection.afterFiveRefusals(this::get, "/demo/refused");
+	void refusedIsEjectedAfterFiveRefusedAttemptsAndRetryAfterCountsDown() throws Exception {
+		long first = Ejection.afterFiveRefusedAttempts(this::get, "/demo/refused");
 		assertThat(first).isBetween(29L, 30L);
 		await().atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
 			HttpResponse<String> later = get("/demo/refused");
@@ -76,10 +76,9 @@ class DemoHealthTests {
 		for (int i = 0; i < 100; i++) {
 			statuses.add(get("/demo/lb/items").statusCode());
 		}
-		assertThat(statuses).containsOnly(200, 502);
-		assertThat(statuses.stream().filter((status) -> status == 502).count()).as("failures before the ejection")
-			.isLessThanOrEqualTo(5);
-		assertThat(statuses.subList(20, 100)).containsOnly(200);
+		// a request that meets the dead instance before its ejection is retried on
+		// another
+		assertThat(statuses).containsOnly(200);
 		JsonNode upstreams = JsonMapper.shared().readTree(get("/actuator/gatewayerrors").body()).get("upstreams");
 		String dead = "127.0.0.1:" + this.upstreams.shopDown.port();
 		assertThat(upstreams.valueStream()

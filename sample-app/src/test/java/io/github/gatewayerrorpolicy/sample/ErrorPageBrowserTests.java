@@ -35,7 +35,6 @@ import tools.jackson.databind.json.JsonMapper;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.annotation.DirtiesContext;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
@@ -43,10 +42,10 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 /**
  * The sample's error page in a real browser: what a visitor sees, that the page loads
  * nothing but itself, that script in the address stays text, and that it speaks the
- * visitor's language. Screenshots go to {@code target/screenshots}.
+ * visitor's language. Screenshots go to {@code target/screenshots}. Upstream health is
+ * off, so that the refused upstream is never ejected, however often it is asked for.
  */
-@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT)
-@DirtiesContext // what its failures taught the gateway about upstream health stays here
+@SpringBootTest(webEnvironment = WebEnvironment.RANDOM_PORT, properties = "gateway.error-policy.health.enabled=false")
 class ErrorPageBrowserTests {
 
 	static final Path SCREENSHOTS = Path.of("target", "screenshots");

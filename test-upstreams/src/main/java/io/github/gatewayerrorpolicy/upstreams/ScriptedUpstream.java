@@ -318,6 +318,21 @@ public final class ScriptedUpstream implements AutoCloseable {
 			return text;
 		}
 
+		/**
+		 * Read one request head and the body announced by {@code Content-Length}.
+		 * @return the request head followed by its body, ISO-8859-1, or {@code null} if
+		 * the gateway closed the connection
+		 * @throws IOException if reading fails
+		 */
+		public @Nullable String readRequestWithBody() throws IOException {
+			String head = readHead();
+			if (head == null) {
+				return null;
+			}
+			int length = contentLength(head);
+			return head + ((length > 0) ? new String(this.in.readNBytes(length), StandardCharsets.ISO_8859_1) : "");
+		}
+
 		private static int contentLength(String head) {
 			for (String line : head.split("\r\n")) {
 				if (line.toLowerCase(Locale.ROOT).startsWith("content-length:")) {

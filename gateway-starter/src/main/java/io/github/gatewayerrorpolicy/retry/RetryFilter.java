@@ -1,0 +1,323 @@
+/*
+ * Copyright 2026 the original author or authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+package io.github.gatewayerrorpolicy.retry;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Supplier;
+
+import io.github.gatewayerrorpolicy.classify.ErrorType;
+import io.github.gatewayerrorpolicy.classify.UpstreamFailure;
+import io.github.gatewayerrorpolicy.classify.UpstreamFailureClassifier;
+import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
+import io.github.gatewayerrorpolicy.client.ConnectionReuse;
+import io.github.gatewayerrorpolicy.health.UpstreamHealth;
+import io.github.gatewayerrorpolicy.observe.NativeRequests;
+import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
+import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
+import io.github.gatewayerrorpolicy.retry.RetryAttempts.StatusRetry;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerRequest;
+
+import org.springframework.cloud.gateway.filter.GatewayFilter;
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.cloud.gateway.filter.OrderedGatewayFilter;
+import org.springframework.cloud.gateway.filter.ReactiveLoadBalancerClientFilter;
+import org.springframework.cloud.gateway.filter.factory.RetryGatewayFilterFactory;
+import org.springframework.cloud.gateway.route.Route;
+import org.springframework.cloud.gateway.support.RouteMetadataUtils;
+import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
+import org.springframework.cloud.gateway.support.TimeoutException;
+import org.springframework.core.Ordered;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.web.server.ResponseStatusException;
+import org.springframework.web.server.ServerWebExchange;
+
+/**
+ * Sends a failed upstream call again when that cannot do harm. Ordered just before the
+ * load balancer, so that a retry on an {@code lb:} route is a new choice, of an instance
+ * not tried yet where there is one; the rest of the chain (the load balancer, the
+ * policy's routing filter, the HTTP routing filter) runs again for each attempt.
+ * <p>
+ * An attempt that never sent the request (the connection was refused or timed out, DNS or
+ * the TLS handshake failed) is retried whatever the method. One that may have reached the
+ * upstream is retried only for an idempotent method (RFC 9110 §9.2.2) or a request with
+ * an {@code Idempotency-Key}, and only when its body can be sent again: a body of a known
+ * length up to {@code max-body-size} is read ahead and kept; any other body is the
+ * client's, which can be sent once. Nothing is retried once the upstream's response head
+ * has arrived, except a status the route lists, which is retried before any of it is
+ * passed on. Retries in flight are bounded by the route's {@link RetryBudget}, and the
+ * attempts together never outlast the route's response timeout.
+ * <p>
+ * A route with Spring Cloud Gateway's own {@code Retry} filter is left to it.
+ */
+public class RetryFilter implements GlobalFilter, Ordered {
+
+	/**
+	 * Order of this filter: immediately before the load balancer's.
+	 */
+	public static final int ORDER = ReactiveLoadBalancerClientFilter.LOAD_BALANCER_CLIENT_FILTER_ORDER - 1;
+
+	/**
+	 * The request header that makes a request safe to send again, as the IETF httpapi
+	 * draft defines it.
+	 */
+	public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
+	private static final Set<HttpMethod> IDEMPOTENT_METHODS = Set.of(HttpMethod.GET, HttpMethod.HEAD,
+			HttpMethod.OPTIONS, HttpMethod.TRACE, HttpMethod.PUT, HttpMethod.DELETE);
+
+	private static final Log logger = LogFactory.getLog(RetryFilter.class);
+
+	private static final byte[] NO_BODY = new byte[0];
+
+	private final ErrorPolicyResolver policies;
+
+	private final UpstreamFailureClassifier classifier;
+
+	private final UpstreamHealth health;
+
+	private final RetryBudget budget;
+
+	private final List<RetryListener> listeners;
+
+	private final Supplier<@Nullable Duration> responseTimeout;
+
+	/**
+	 * Create the filter.
+	 * @param policies the policy of each route
+	 * @param classifier the classifier of upstream failures
+	 * @param health the health of upstreams
+	 * @param budget the retry budget of each route
+	 * @param listeners what learns of each retry
+	 * @param responseTimeout the gateway's response timeout, where a route sets none
+	 */
+	public RetryFilter(ErrorPolicyResolver policies, UpstreamFailureClassifier classifier, UpstreamHealth health,
+			RetryBudget budget, List<? extends RetryListener> listeners, Supplier<@Nullable Duration> responseTimeout) {
+		this.policies = policies;
+		this.classifier = classifier;
+		this.health = health;
+		this.budget = budget;
+		this.listeners = List.copyOf(listeners);
+		this.responseTimeout = responseTimeout;
+	}
+
+	@Override
+	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+		Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
+		URI url = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR);
+		if (route == null || url == null || ServerWebExchangeUtils.isAlreadyRouted(exchange)
+				|| !isHttp(url, exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_SCHEME_PREFIX_ATTR))) {
+			return chain.filter(exchange);
+		}
+		ErrorPolicy policy = this.policies.resolve(route);
+		RetryPolicy retry = policy.retry();
+		if (!policy.isEnabled() || !retry.retries() || hasOwnRetry(route)) {
+			return chain.filter(exchange);
+		}
+		ServerHttpRequest request = exchange.getRequest();
+		boolean idempotent = IDEMPOTENT_METHODS.contains(request.getMethod())
+				|| request.getHeaders().containsHeader(IDEMPOTENCY_KEY);
+		RetryBudget.Route counts = this.budget.requestStarted(route.getId());
+		Mono<byte[]> kept = isBodiless(request) ? Mono.just(NO_BODY)
+				: keepsBody(request, idempotent, retry) ? readAhead(request, retry) : Mono.empty();
+		return kept.map((body) -> new ReplayableRequest(request, body))
+			.switchIfEmpty(Mono.fromSupplier(() -> new ReplayableRequest(request, null)))
+			.flatMap((replayable) -> {
+				boolean loadBalanced = "lb".equalsIgnoreCase(url.getScheme()) || "lb"
+					.equalsIgnoreCase(exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_SCHEME_PREFIX_ATTR));
+				RetryAttempts attempts = new RetryAttempts(retry, policy.health(), route.getId(), url, loadBalanced,
+						idempotent, replayable, counts, this.health, this.listeners, responseTimeout(route));
+				exchange.getAttributes().put(RetryAttempts.ATTRIBUTE, attempts);
+				return attempt(exchange.mutate().request(replayable).build(), chain, attempts);
+			})
+			.doFinally((signal) -> counts.requestEnded());
+	}
+
+	private Mono<Void> attempt(ServerWebExchange exchange, GatewayFilterChain chain, RetryAttempts attempts) {
+		attempts.begin();
+		ConnectionReuse reuse = new ConnectionReuse();
+		Mono<Void> call = chain.filter(exchange);
+		Duration limit = attempts.attemptTimeout();
+		if (limit != null) {
+			call = call.timeout(limit, Mono.defer(() -> Mono.error(timeout(exchange, limit))));
+		}
+		return call.contextWrite(reuse.context()).then(Mono.<Void>fromRunnable(() -> {
+			HttpStatusCode status = exchange.getResponse().getStatusCode();
+			attempts.answered((status != null) ? status.value() : 0);
+		})).onErrorResume((error) -> {
+			attempts.failed();
+			Duration delay = (error instanceof StatusRetry retry) ? retry.delay()
+					: retryError(exchange, attempts, error, reuse.reused());
+			if (delay == null) {
+				return Mono.error(error);
+			}
+			attempts.rememberTried(exchange);
+			if (logger.isDebugEnabled()) {
+				logger.debug("Retrying request " + exchange.getRequest().getId() + " (attempt "
+						+ (attempts.attempt() + 1) + ") in " + delay.toMillis() + " ms after " + error);
+			}
+			Mono<Void> retried = Mono.defer(() -> {
+				prepare(exchange, attempts);
+				return attempt(exchange, chain, attempts);
+			});
+			return (delay.isZero() ? retried : Mono.delay(delay).then(retried))
+				.doFinally((signal) -> attempts.retryEnded());
+		});
+	}
+
+	/**
+	 * Decide on an error of an attempt: only an upstream call's failure before any of its
+	 * response was passed on can be retried.
+	 */
+	private @Nullable Duration retryError(ServerWebExchange exchange, RetryAttempts attempts, Throwable error,
+			boolean reused) {
+		if (exchange.getResponse().isCommitted()
+				|| exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_ATTR) != null) {
+			return null;
+		}
+		UpstreamFailure failure = UpstreamFailure.of(exchange, error);
+		ErrorType type = (failure != null) ? this.classifier.classify(failure) : null;
+		return (type != null) ? attempts.retryError(type, reused) : null;
+	}
+
+	/**
+	 * Undo what the failed attempt left on the exchange, as Spring Cloud Gateway's own
+	 * retry does, and give the load balancer the route's URL to choose from again.
+	 */
+	private static void prepare(ServerWebExchange exchange, RetryAttempts attempts) {
+		ServerWebExchangeUtils.reset(exchange);
+		exchange.getAttributes().remove(UpstreamFailure.ATTRIBUTE);
+		exchange.getAttributes().remove(ServerWebExchangeUtils.GATEWAY_LOADBALANCER_RESPONSE_ATTR);
+		exchange.getAttributes().remove(UpstreamHealth.KEPT_BEYOND_CAP_ATTRIBUTE);
+		exchange.getAttributes().put(ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR, attempts.url());
+	}
+
+	/**
+	 * The gateway's own answer to an attempt that outlasted its share of the time: the
+	 * same error as the HTTP routing filter's response timeout, recorded as an upstream
+	 * failure before the response.
+	 */
+	private static Throwable timeout(ServerWebExchange exchange, Duration limit) {
+		TimeoutException cause = new TimeoutException("Response took longer than timeout: " + limit);
+		ResponseStatusException error = new ResponseStatusException(HttpStatus.GATEWAY_TIMEOUT, cause.getMessage(),
+				cause);
+		if (exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_ATTR) == null) {
+			UpstreamFailure.record(exchange, error, UpstreamPhase.BEFORE_RESPONSE);
+		}
+		return error;
+	}
+
+	/**
+	 * Whether a body is read ahead and kept: it could be sent again after reaching the
+	 * upstream, and its length is known and small enough.
+	 */
+	private static boolean keepsBody(ServerHttpRequest request, boolean idempotent, RetryPolicy retry) {
+		HttpHeaders headers = request.getHeaders();
+		long length = headers.getContentLength();
+		return idempotent && length > 0 && length <= retry.maxBodySize()
+				&& !headers.containsHeader(HttpHeaders.TRANSFER_ENCODING);
+	}
+
+	/**
+	 * Whether an HTTP/1.1 request has no body: it has neither a {@code Content-Length}
+	 * above zero nor a {@code Transfer-Encoding} (RFC 9112 §6.3). An HTTP/2 request may
+	 * have a body without either.
+	 */
+	private static boolean isBodiless(ServerHttpRequest request) {
+		HttpHeaders headers = request.getHeaders();
+		long length = headers.getContentLength();
+		if (length == 0) {
+			return true;
+		}
+		if (length > 0 || headers.containsHeader(HttpHeaders.TRANSFER_ENCODING)) {
+			return false;
+		}
+		HttpServerRequest nativeRequest = NativeRequests.of(request);
+		return nativeRequest != null && nativeRequest.version().majorVersion() == 1;
+	}
+
+	private static Mono<byte[]> readAhead(ServerHttpRequest request, RetryPolicy retry) {
+		return DataBufferUtils.join(request.getBody(), (int) retry.maxBodySize()).map((buffer) -> {
+			try {
+				byte[] bytes = new byte[buffer.readableByteCount()];
+				buffer.read(bytes);
+				return bytes;
+			}
+			finally {
+				DataBufferUtils.release(buffer);
+			}
+		});
+	}
+
+	private @Nullable Duration responseTimeout(Route route) {
+		Object value = route.getMetadata().get(RouteMetadataUtils.RESPONSE_TIMEOUT_ATTR);
+		if (value != null) {
+			try {
+				long millis = (value instanceof Number number) ? number.longValue() : Long.parseLong(value.toString());
+				return (millis >= 0) ? Duration.ofMillis(millis) : null;
+			}
+			catch (NumberFormatException ex) {
+				// the HTTP routing filter falls back to the gateway's timeout too
+			}
+		}
+		return this.responseTimeout.get();
+	}
+
+	/**
+	 * Return whether a route has Spring Cloud Gateway's own {@code Retry} filter, which
+	 * the policy leaves the route to: retries of retries would multiply attempts.
+	 * @param route the route
+	 * @return whether the route retries by itself
+	 */
+	public static boolean hasOwnRetry(Route route) {
+		for (GatewayFilter filter : route.getFilters()) {
+			GatewayFilter delegate = (filter instanceof OrderedGatewayFilter ordered) ? ordered.getDelegate() : filter;
+			if (delegate.getClass().getEnclosingClass() == RetryGatewayFilterFactory.class) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static boolean isHttp(URI url, @Nullable String schemePrefix) {
+		String scheme = url.getScheme();
+		if ("lb".equalsIgnoreCase(scheme)) {
+			return true;
+		}
+		boolean http = "http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme);
+		return http && (schemePrefix == null || "lb".equalsIgnoreCase(schemePrefix));
+	}
+
+	@Override
+	public int getOrder() {
+		return ORDER;
+	}
+
+}
