@@ -46,12 +46,16 @@ SCENARIOS = [
     ("happy-off", "happy path, policy off", "off", "/bench/"),
     ("happy-on", "happy path, policy on", "on", "/bench/"),
     ("happy-nohealth", "happy path, policy on, health off", "on", "/bench-nohealth/"),
+    ("happy-noretry", "happy path, policy on, retries off", "on", "/bench-noretry/"),
     ("refused-off", "refused, policy off (stock 500)", "off", "/demo/refused"),
-    ("refused-on", "refused, policy on, health off (502)", "on", "/refused-nohealth/"),
+    ("refused-on", "refused, policy on, health and retries off (502)", "on", "/refused-nohealth/"),
     ("refused-ejected", "refused, upstream ejected (503)", "on", "/demo/refused"),
+    ("lb-healthy", "lb: route, three instances healthy", "on", "/lb-healthy/"),
+    ("lb-one-dead", "lb: route, one instance of three dead", "on", "/lb-one-dead/"),
 ]
-ROUTE_IDS = {"/bench/": "bench", "/bench-nohealth/": "bench-nohealth", "/refused-nohealth/": "refused-nohealth",
-             "/demo/refused": "refused"}
+ROUTE_IDS = {"/bench/": "bench", "/bench-nohealth/": "bench-nohealth", "/bench-noretry/": "bench-noretry",
+             "/refused-nohealth/": "refused-nohealth", "/demo/refused": "refused", "/lb-healthy/": "lb-healthy",
+             "/lb-one-dead/": "lb-one-dead"}
 
 
 def free_port():
@@ -80,6 +84,8 @@ def wait_until(check, seconds, what):
 class Nginx:
     def __init__(self, workdir):
         self.port = free_port()
+        # two more ports of the same server: the other instances of a load-balanced service
+        self.more_ports = [free_port(), free_port()]
         conf = os.path.join(workdir, "nginx.conf")
         with open(conf, "w") as f:
             f.write(f"""worker_processes 1;
@@ -97,6 +103,8 @@ http {{
   keepalive_requests 1000000;
   server {{
     listen 127.0.0.1:{self.port};
+    listen 127.0.0.1:{self.more_ports[0]};
+    listen 127.0.0.1:{self.more_ports[1]};
     location / {{ default_type text/plain; return 200 "Hello from nginx.\\n"; }}
   }}
 }}
@@ -109,13 +117,17 @@ http {{
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
 
+    def instance_urls(self):
+        return [f"http://127.0.0.1:{port}" for port in [self.port, *self.more_ports]]
+
     def stop(self):
         self.process.terminate()
         self.process.wait(10)
 
 
 class Gateway:
-    def __init__(self, name, policy, jar, upstream, refused, workdir):
+    def __init__(self, name, policy, jar, instances, refused, workdir):
+        upstream = instances[0]
         self.name = name
         self.port = free_port()
         self.log = os.path.join(workdir, f"gateway-{name}.log")
@@ -124,6 +136,12 @@ class Gateway:
         # for refused connections answered one by one
         plain = "--spring.cloud.gateway.server.webflux.routes[1]."
         refusing = "--spring.cloud.gateway.server.webflux.routes[2]."
+        # the same upstream with retries off, for their cost on the happy path
+        no_retry = "--spring.cloud.gateway.server.webflux.routes[3]."
+        # load-balanced over three instances, all healthy or one refusing connections
+        healthy = "--spring.cloud.gateway.server.webflux.routes[4]."
+        one_dead = "--spring.cloud.gateway.server.webflux.routes[5]."
+        discovery = "--spring.cloud.discovery.client.simple.instances."
         args = ["taskset", "-c", GATEWAY_CPU, "java", *JVM_FLAGS, "-jar", jar,
                 f"--server.port={self.port}", "--server.address=127.0.0.1",
                 f"--gateway.error-policy.enabled={str(policy).lower()}",
@@ -133,6 +151,14 @@ class Gateway:
                 refusing + "id=refused-nohealth", refusing + f"uri={refused}",
                 refusing + "predicates[0]=Path=/refused-nohealth/**",
                 refusing + "metadata.error-policy.health.enabled=false",
+                refusing + "metadata.error-policy.retry.enabled=false",
+                no_retry + "id=bench-noretry", no_retry + f"uri={upstream}", no_retry + "predicates[0]=Path=/bench-noretry/**",
+                no_retry + "metadata.error-policy.retry.enabled=false",
+                healthy + "id=lb-healthy", healthy + "uri=lb://bench-healthy", healthy + "predicates[0]=Path=/lb-healthy/**",
+                one_dead + "id=lb-one-dead", one_dead + "uri=lb://bench-one-dead",
+                one_dead + "predicates[0]=Path=/lb-one-dead/**",
+                *[f"{discovery}bench-healthy[{i}].uri={url}" for i, url in enumerate(instances)],
+                *[f"{discovery}bench-one-dead[{i}].uri={url}" for i, url in enumerate([refused, *instances[1:]])],
                 "--spring.cloud.gateway.server.webflux.httpclient.pool.metrics=true",
                 "--management.endpoints.web.exposure.include=health,metrics"]
         with open(self.log, "w") as out:
@@ -196,6 +222,7 @@ def wrk(url, seconds, connections=CONNECTIONS, timeout=5):
         "p50Ms": to_ms(percentiles["50"]),
         "p99Ms": to_ms(percentiles["99"]),
         "errors": sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output)),
+        "non2xx": int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", output)) else 0,
     }
 
 
@@ -294,6 +321,9 @@ def render(results):
     cpu_ratio = results["happyCpuRatio"]
     health = results["healthCpuRatio"]
     ejected = results["ejectedCpuRatio"]
+    retry = results["retryCpuRatio"]
+    dead_errors = sum(r["non2xx"] + r["errors"] for r in results["runs"]["lb-one-dead"])
+    dead_requests = sum(r["requests"] for r in results["runs"]["lb-one-dead"])
     targets = [
         ("Happy path, policy on vs off: CPU per request (median of the rounds' ratios)",
          f"{cpu_ratio['median']:.3f}x ({cpu_ratio['min']:.3f}–{cpu_ratio['max']:.3f})", "≤ 1.02x",
@@ -311,6 +341,12 @@ def render(results):
         ("Refused, upstream ejected vs happy path: CPU per request (median of the rounds' ratios)",
          f"{ejected['median']:.2f}x ({ejected['min']:.2f}–{ejected['max']:.2f})", "≤ 0.5x",
          ejected["median"] <= 0.5),
+        ("Happy path, retries on vs off: CPU per request (median of the rounds' ratios)",
+         f"{retry['median']:.3f}x ({retry['min']:.3f}–{retry['max']:.3f})", "≤ 1.02x", retry["median"] <= 1.02),
+        ("lb: route with one instance of three dead: client-visible errors",
+         f"{dead_errors:,} of {dead_requests:,} requests", "0", dead_errors == 0),
+        ("lb: route with one instance of three dead vs all healthy: throughput",
+         f"{med['lb-one-dead'] / med['lb-healthy']:.3f}x", "reported", True),
         ("Log lines per failed request, policy on", f"{s['refused-on']['logLinesPerRequest']['median']:.3f}",
          "≤ 1", s["refused-on"]["logLinesPerRequest"]["median"] <= 1),
         (f"Heap after GC after {memory['failedRequests']:,} failed requests",
@@ -423,8 +459,8 @@ def main():
     try:
         # a port nothing listens on: every connection to it is refused
         refused = f"http://127.0.0.1:{free_port()}"
-        gateways["off"] = Gateway("off", False, jar[0], nginx.url(""), refused, workdir)
-        gateways["on"] = Gateway("on", True, jar[0], nginx.url(""), refused, workdir)
+        gateways["off"] = Gateway("off", False, jar[0], nginx.instance_urls(), refused, workdir)
+        gateways["on"] = Gateway("on", True, jar[0], nginx.instance_urls(), refused, workdir)
         targets = {"nginx": nginx, **gateways}
         if not QUICK:
             print("benchmark: JMH", flush=True)
@@ -434,7 +470,7 @@ def main():
             run_scenario(scenario, targets, WARMUP_SECONDS)
         baseline = gateways["on"].memory_after_gc()
         runs = {name: [] for name, *_ in scenarios}
-        ratios, health_ratios, ejected_ratios = [], [], []
+        ratios, health_ratios, ejected_ratios, retry_ratios = [], [], [], []
         for round_ in range(1, ROUNDS + 1):
             # every other round in reverse order, so that drift during a round favours neither
             for scenario in (scenarios if round_ % 2 else list(reversed(scenarios))):
@@ -449,6 +485,9 @@ def main():
             health_ratios.append(cpu["happy-on"] / cpu["happy-nohealth"])
             print(f"benchmark: round {round_} happy path CPU per request, health on / off: "
                   f"{health_ratios[-1]:.3f}x", flush=True)
+            retry_ratios.append(cpu["happy-on"] / cpu["happy-noretry"])
+            print(f"benchmark: round {round_} happy path CPU per request, retries on / off: "
+                  f"{retry_ratios[-1]:.3f}x", flush=True)
             if not QUICK:
                 ejected_ratios.append(cpu["refused-ejected"] / cpu["happy-on"])
         if QUICK:
@@ -457,6 +496,9 @@ def main():
             print(f"benchmark: happy path CPU per request, health on / off, median of {ROUNDS} rounds: "
                   f"{statistics.median(health_ratios):.3f}x (min {min(health_ratios):.3f}, "
                   f"max {max(health_ratios):.3f})")
+            print(f"benchmark: happy path CPU per request, retries on / off, median of {ROUNDS} rounds: "
+                  f"{statistics.median(retry_ratios):.3f}x (min {min(retry_ratios):.3f}, "
+                  f"max {max(retry_ratios):.3f})")
             return
         failed = sum(r["requests"] for name in ("refused-on", "refused-ejected") for r in runs[name])
         after = gateways["on"].memory_after_gc()
@@ -478,6 +520,7 @@ def main():
         "happyCpuRatio": {**summary(ratios), "rounds": ratios},
         "healthCpuRatio": {**summary(health_ratios), "rounds": health_ratios},
         "ejectedCpuRatio": {**summary(ejected_ratios), "rounds": ejected_ratios},
+        "retryCpuRatio": {**summary(retry_ratios), "rounds": retry_ratios},
         "runs": runs,
         "fixedRate": {"rate": rate, "scenarios": fixed},
         "waiting": waits,

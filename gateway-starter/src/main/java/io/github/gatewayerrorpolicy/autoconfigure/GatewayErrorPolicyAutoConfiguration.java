@@ -40,7 +40,6 @@ import io.github.gatewayerrorpolicy.observe.UpstreamFailureListener;
 import io.github.gatewayerrorpolicy.observe.UpstreamFailureLog;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
 import io.github.gatewayerrorpolicy.policy.PerRouteState;
-import io.github.gatewayerrorpolicy.retry.HttpClientRetryDisabler;
 import io.github.gatewayerrorpolicy.retry.RetryBudget;
 import io.github.gatewayerrorpolicy.retry.RetryFilter;
 import io.github.gatewayerrorpolicy.retry.RetryListener;
@@ -68,6 +67,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
+import org.springframework.cloud.gateway.config.HttpClientFactory;
 import org.springframework.cloud.gateway.config.HttpClientProperties;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.route.RouteLocator;
@@ -204,12 +204,6 @@ public final class GatewayErrorPolicyAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	HttpClientRetryDisabler httpClientRetryDisabler() {
-		return new HttpClientRetryDisabler();
-	}
-
-	@Bean
-	@ConditionalOnMissingBean
 	RetryBudget retryBudget() {
 		return new RetryBudget();
 	}
@@ -218,11 +212,17 @@ public final class GatewayErrorPolicyAutoConfiguration {
 	@ConditionalOnMissingBean
 	RetryFilter retryFilter(ErrorPolicyResolver policies, UpstreamFailureClassifier classifier, UpstreamHealth health,
 			RetryBudget budget, ObjectProvider<RetryListener> listeners,
-			ObjectProvider<HttpClientProperties> httpClient) {
-		return new RetryFilter(policies, classifier, health, budget, listeners.orderedStream().toList(), () -> {
-			HttpClientProperties properties = httpClient.getIfAvailable();
-			return (properties != null) ? properties.getResponseTimeout() : null;
-		});
+			ObjectProvider<HttpClientProperties> httpClient, ObjectProvider<HttpClientFactory> httpClientFactory,
+			ObjectProvider<UpstreamResponseValidation> responseValidation) {
+		// the HTTP client tells when it sends a request only if Spring Cloud Gateway
+		// built
+		// it with the starter's customizer, not if the application defined its own
+		boolean clientReportsSending = httpClientFactory.getIfAvailable() != null
+				&& responseValidation.getIfAvailable() != null;
+		// looked up once: a lookup per request costs more than the rest of the filter
+		HttpClientProperties properties = httpClient.getIfAvailable();
+		return new RetryFilter(policies, classifier, health, budget, listeners.orderedStream().toList(),
+				() -> (properties != null) ? properties.getResponseTimeout() : null, clientReportsSending);
 	}
 
 	@Bean

@@ -22,11 +22,12 @@ import reactor.netty.http.client.HttpClientRequest;
 import reactor.util.context.Context;
 
 /**
- * Tells whether the last request of an upstream call went out on a connection that had
- * carried a request before, taken from the pool. Such a connection may have been closed
- * by the upstream, at its keep-alive timeout, just as the request was written: the
- * request is then lost without the upstream having read it, and a safe request can be
- * sent again.
+ * Tells whether an upstream call sent its request at all, and whether the last request
+ * went out on a connection that had carried a request before, taken from the pool. Such a
+ * connection may have been closed by the upstream, at its keep-alive timeout, just as the
+ * request was written: the request is then lost without the upstream having read it, and
+ * a safe request can be sent again. A call that failed before sending (the connection was
+ * refused, timed out, or failed its TLS handshake) never reached the upstream.
  * <p>
  * One instance follows one upstream call: put {@link #context()} into the call's Reactor
  * context; the gateway's HTTP client, customized by {@link UpstreamResponseValidation},
@@ -37,6 +38,17 @@ public final class ConnectionReuse {
 	private static final AttributeKey<Boolean> USED = AttributeKey.valueOf(ConnectionReuse.class.getName());
 
 	private volatile boolean reused;
+
+	private volatile boolean sent;
+
+	/**
+	 * Return whether the HTTP client had a connection and began to send the call's
+	 * request: from then on the upstream may have received it.
+	 * @return whether the request may have been sent
+	 */
+	public boolean sent() {
+		return this.sent;
+	}
 
 	/**
 	 * Return whether the call's last request went out on a connection used before.
@@ -60,6 +72,7 @@ public final class ConnectionReuse {
 		if (reuse != null) {
 			// Reactor Netty may send the request again on another connection itself
 			reuse.reused = used;
+			reuse.sent = true;
 		}
 	}
 

@@ -127,7 +127,7 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 			ServerHttpRequest guarded = RequestBodyDecoding.guard(exchange.getRequest());
 			ServerWebExchange routed = (guarded != exchange.getRequest()) ? exchange.mutate().request(guarded).build()
 					: exchange;
-			Mono<Void> routing = chain.filter(routed)
+			Mono<Void> routing = withAttemptTimeout(chain.filter(routed), routed)
 				.doOnError((error) -> recordIfRaisedByUpstreamCall(routed, error))
 				.then(Mono.defer(() -> onResponseHead(routed, policy, admission)));
 			return (admission == Admission.UNTRACKED) ? routing
@@ -178,6 +178,18 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 	}
 
 	/**
+	 * Bound the wait for the response head by what the request's retries allow this
+	 * attempt, if less than the route's response timeout: the routing filter's call is
+	 * cancelled and the attempt fails as the routing filter's own timeout does, so that
+	 * the load balancer and upstream health learn of it as of any failure.
+	 */
+	private static Mono<Void> withAttemptTimeout(Mono<Void> routing, ServerWebExchange exchange) {
+		Duration limit = RetryAttempts.attemptTimeout(exchange);
+		return (limit != null) ? routing.timeout(limit, Mono.defer(() -> Mono.error(RetryAttempts.timeout(limit))))
+				: routing;
+	}
+
+	/**
 	 * Filters without an order share the routing filter's precedence and may run inside
 	 * this one, before or after it. An error is the upstream call's only if routing had
 	 * started and no response head had arrived.
@@ -199,8 +211,8 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 		else {
 			admission.succeeded();
 		}
-		StatusRetry retry = (status != null && connection != null) ? RetryAttempts.retryStatus(exchange, status.value(),
-				response.getHeaders().getFirst(HttpHeaders.RETRY_AFTER)) : null;
+		StatusRetry retry = (status != null && connection != null)
+				? RetryAttempts.retryStatus(exchange, status.value(), response.getHeaders()) : null;
 		if (retry != null) {
 			exchange.getAttributes().remove(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
 			drain(connection).subscribe();

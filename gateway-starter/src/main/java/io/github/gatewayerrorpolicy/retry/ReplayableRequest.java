@@ -26,21 +26,16 @@ import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 
 /**
  * The request as each attempt sends it: a body that was read ahead (or that a request
- * without one does not have) is sent from the copy kept; any other body is the client's,
- * which can be read only once, unless it turned out empty. It tells whether the current
- * attempt began to send the request.
+ * without one does not have) is sent from the copy kept, as often as needed; any other
+ * body is the client's, which can be read only once. It also tells whether the routing
+ * filter asked for the body in the current attempt, which is how the gateway knows that a
+ * request may have been sent when its HTTP client is not the one the starter customizes.
  */
 final class ReplayableRequest extends ServerHttpRequestDecorator {
 
 	private final byte @Nullable [] kept;
 
-	private volatile boolean subscribed;
-
-	private volatile boolean sawData;
-
-	private volatile boolean completedEmpty;
-
-	private volatile boolean sentInAttempt;
+	private volatile boolean askedInAttempt;
 
 	/**
 	 * Wrap a request.
@@ -55,54 +50,38 @@ final class ReplayableRequest extends ServerHttpRequestDecorator {
 
 	@Override
 	public Flux<DataBuffer> getBody() {
-		// the HTTP client asks for the body once it has a connection to write the request
-		// to, and may subscribe to it later: from here on the request may have been sent
-		this.sentInAttempt = true;
-		if (this.kept != null) {
-			byte[] body = this.kept;
-			return (body.length > 0) ? Flux.defer(() -> Flux.just(DefaultDataBufferFactory.sharedInstance.wrap(body)))
-					: Flux.empty();
+		this.askedInAttempt = true;
+		byte[] body = this.kept;
+		if (body == null) {
+			return super.getBody();
 		}
-		if (this.completedEmpty) {
-			return Flux.empty();
-		}
-		if (this.subscribed) {
-			// read once already, and not kept: reading it again would wait for bytes the
-			// client sent before
-			return Flux.error(new IllegalStateException("The request body was sent once and was not kept"));
-		}
-		this.subscribed = true;
-		return super.getBody().doOnNext((buffer) -> {
-			if (buffer.readableByteCount() > 0) {
-				this.sawData = true;
-			}
-		}).doOnComplete(() -> this.completedEmpty = !this.sawData);
+		return (body.length > 0) ? Flux.defer(() -> Flux.just(DefaultDataBufferFactory.sharedInstance.wrap(body)))
+				: Flux.empty();
 	}
 
 	/**
 	 * An attempt begins.
 	 */
 	void newAttempt() {
-		this.sentInAttempt = false;
+		this.askedInAttempt = false;
 	}
 
 	/**
-	 * Return whether the current attempt began to send the request: the HTTP client asks
-	 * for the body only once it has a connection to write to, so an attempt that failed
-	 * to connect (refused, timed out, DNS, TLS handshake) never did.
-	 * @return whether the request may have reached the upstream
+	 * Return whether anything asked for the body during the current attempt: the routing
+	 * filter does once its HTTP client has a connection, and so may a filter that copies
+	 * the request.
+	 * @return whether the body was asked for
 	 */
-	boolean sentInAttempt() {
-		return this.sentInAttempt;
+	boolean askedInAttempt() {
+		return this.askedInAttempt;
 	}
 
 	/**
-	 * Return whether the body can be sent again: it was kept, not asked for yet, or
-	 * empty.
-	 * @return whether another attempt can send the whole request
+	 * Return whether the body can be sent again whatever became of it.
+	 * @return whether the body was kept
 	 */
-	boolean replayable() {
-		return this.kept != null || !this.subscribed || this.completedEmpty;
+	boolean isKept() {
+		return this.kept != null;
 	}
 
 }

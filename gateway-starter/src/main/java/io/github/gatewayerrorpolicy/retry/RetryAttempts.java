@@ -19,14 +19,14 @@ package io.github.gatewayerrorpolicy.retry;
 import java.net.URI;
 import java.time.Duration;
 import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.github.gatewayerrorpolicy.classify.ErrorType;
+import io.github.gatewayerrorpolicy.client.ConnectionReuse;
 import io.github.gatewayerrorpolicy.health.HealthPolicy;
 import io.github.gatewayerrorpolicy.health.UpstreamAddress;
 import io.github.gatewayerrorpolicy.health.UpstreamHealth;
@@ -34,6 +34,10 @@ import io.github.gatewayerrorpolicy.retry.RetryListener.Result;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
+import org.springframework.cloud.gateway.support.TimeoutException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
@@ -67,7 +71,7 @@ public final class RetryAttempts {
 
 	private final boolean idempotent;
 
-	private final ReplayableRequest request;
+	private final @Nullable ReplayableRequest request;
 
 	private final RetryBudget.Route budget;
 
@@ -79,13 +83,21 @@ public final class RetryAttempts {
 
 	private final @Nullable Duration responseTimeout;
 
+	private final boolean clientReportsSending;
+
 	private int attempt;
+
+	private ConnectionReuse call = new ConnectionReuse();
+
+	private boolean everSent;
 
 	private @Nullable String cause;
 
+	private boolean reserved;
+
 	RetryAttempts(RetryPolicy policy, HealthPolicy health, @Nullable String routeId, URI url, boolean loadBalanced,
-			boolean idempotent, ReplayableRequest request, RetryBudget.Route budget, UpstreamHealth upstreams,
-			List<RetryListener> listeners, @Nullable Duration responseTimeout) {
+			boolean idempotent, @Nullable ReplayableRequest request, RetryBudget.Route budget, UpstreamHealth upstreams,
+			List<RetryListener> listeners, @Nullable Duration responseTimeout, boolean clientReportsSending) {
 		this.policy = policy;
 		this.health = health;
 		this.routeId = routeId;
@@ -98,6 +110,7 @@ public final class RetryAttempts {
 		this.listeners = listeners;
 		this.startNanos = System.nanoTime();
 		this.responseTimeout = responseTimeout;
+		this.clientReportsSending = clientReportsSending;
 	}
 
 	/**
@@ -113,46 +126,65 @@ public final class RetryAttempts {
 	/**
 	 * Decide whether an upstream response with this status is answered by a retry, and
 	 * take a place in the budget for it if so. The caller then releases the upstream
-	 * connection and fails the attempt with {@link StatusRetry}.
+	 * connection and fails the attempt with the {@link StatusRetry} returned.
 	 * @param exchange the exchange
 	 * @param status the upstream status
-	 * @param retryAfter the upstream's {@code Retry-After}, if any
+	 * @param headers the upstream response's headers, for its {@code Retry-After}
 	 * @return the retry to signal, or {@code null} to pass the response on
 	 */
-	public static @Nullable StatusRetry retryStatus(ServerWebExchange exchange, int status,
-			@Nullable String retryAfter) {
+	public static @Nullable StatusRetry retryStatus(ServerWebExchange exchange, int status, HttpHeaders headers) {
 		RetryAttempts attempts = exchange.getAttribute(ATTRIBUTE);
 		if (attempts == null || !attempts.policy.statuses().contains(status)) {
 			return null;
 		}
+		// the retry that led here, if any, failed too
+		attempts.failed();
 		String cause = "status_" + status;
-		if (!attempts.idempotent) {
+		Duration asked = delay(headers);
+		if (!attempts.idempotent || (asked == null && headers.containsHeader(HttpHeaders.RETRY_AFTER))) {
 			attempts.notify(cause, Result.NOT_RETRYABLE);
 			return null;
 		}
-		Duration asked = delay(retryAfter);
-		if (asked == null && retryAfter != null) {
-			attempts.notify(cause, Result.NOT_RETRYABLE);
-			return null;
-		}
-		Duration delay = attempts.decide(cause, null, false, asked);
+		Duration delay = attempts.decide(cause, false, asked);
 		return (delay != null) ? new StatusRetry(delay) : null;
+	}
+
+	/**
+	 * Return how long the current attempt of a request may wait for its response head,
+	 * beyond what the route's response timeout allows: the per-try timeout and, for a
+	 * retry, never past the response timeout counted from the first attempt.
+	 * @param exchange the exchange
+	 * @return the limit, or {@code null} for none
+	 */
+	public static @Nullable Duration attemptTimeout(ServerWebExchange exchange) {
+		RetryAttempts attempts = exchange.getAttribute(ATTRIBUTE);
+		return (attempts != null) ? attempts.attemptTimeout() : null;
+	}
+
+	/**
+	 * Return the error of an attempt that outlasted its limit: the one the HTTP routing
+	 * filter raises for its response timeout, so that it is classified the same.
+	 * @param limit the limit
+	 * @return the error
+	 */
+	public static Throwable timeout(Duration limit) {
+		TimeoutException cause = new TimeoutException("Response took longer than timeout: " + limit);
+		return new ResponseStatusException(HttpStatus.GATEWAY_TIMEOUT, cause.getMessage(), cause);
 	}
 
 	/**
 	 * An attempt begins.
 	 */
-	void begin() {
+	void begin(ConnectionReuse call) {
 		this.attempt++;
-		this.request.newAttempt();
+		this.call = call;
+		if (this.request != null) {
+			this.request.newAttempt();
+		}
 	}
 
 	int attempt() {
 		return this.attempt;
-	}
-
-	ReplayableRequest request() {
-		return this.request;
 	}
 
 	URI url() {
@@ -164,7 +196,7 @@ public final class RetryAttempts {
 	 * response timeout allows it: the per-try timeout, and for a retry, never past the
 	 * response timeout counted from the first attempt.
 	 */
-	@Nullable Duration attemptTimeout() {
+	private @Nullable Duration attemptTimeout() {
 		Duration limit = this.policy.perTryTimeout();
 		if (this.attempt > 1 && this.responseTimeout != null) {
 			Duration left = timeLeft();
@@ -183,18 +215,20 @@ public final class RetryAttempts {
 	 * @param status its status
 	 */
 	void answered(int status) {
-		if (this.attempt > 1 && this.cause != null) {
+		if (this.cause != null) {
 			notify(this.cause, this.policy.statuses().contains(status) ? Result.FAILED : Result.SUCCEEDED);
+			this.cause = null;
 		}
 	}
 
 	/**
-	 * The current attempt failed, however it ends: a retry that was made counts as
-	 * failed.
+	 * The current attempt failed: the retry it was, if any, counts as failed. Reported
+	 * once, before the next retry is decided.
 	 */
 	void failed() {
-		if (this.attempt > 1 && this.cause != null) {
+		if (this.cause != null) {
 			notify(this.cause, Result.FAILED);
+			this.cause = null;
 		}
 	}
 
@@ -210,22 +244,37 @@ public final class RetryAttempts {
 			return null;
 		}
 		String cause = type.token();
-		boolean sent = this.request.sentInAttempt();
-		if ((sent && !this.idempotent) || (type == ErrorType.CONNECTION_LIMIT_REACHED && !this.loadBalanced)) {
+		if ((sentInAttempt() && !this.idempotent)
+				|| (type == ErrorType.CONNECTION_LIMIT_REACHED && !this.loadBalanced)) {
 			notify(cause, Result.NOT_RETRYABLE);
 			return null;
 		}
 		// a request lost on a connection the upstream had just closed goes again at once
 		boolean stale = reused && type == ErrorType.CONNECTION_TERMINATED;
-		return decide(cause, type, stale, null);
+		return decide(cause, stale, null);
 	}
 
-	private @Nullable Duration decide(String cause, @Nullable ErrorType type, boolean atOnce,
-			@Nullable Duration asked) {
+	/**
+	 * Whether the current attempt may have sent the request: the HTTP client had a
+	 * connection and began to write it. Where the client does not report that (an
+	 * application's own), whether anything asked for the body, which the routing filter
+	 * does only once it has a connection.
+	 */
+	private boolean sentInAttempt() {
+		if (this.clientReportsSending) {
+			return this.call.sent();
+		}
+		return this.request == null || this.request.askedInAttempt();
+	}
+
+	private @Nullable Duration decide(String cause, boolean atOnce, @Nullable Duration asked) {
+		this.everSent |= sentInAttempt();
 		if (this.attempt >= this.policy.maxAttempts()) {
 			return null;
 		}
-		if (!this.request.replayable() || isCurrentUpstreamLeftOut()) {
+		// a body not kept was read by the attempt that sent the request
+		boolean replayable = this.request == null || this.request.isKept() || !this.everSent;
+		if (!replayable || isCurrentUpstreamLeftOut()) {
 			notify(cause, Result.NOT_RETRYABLE);
 			return null;
 		}
@@ -246,8 +295,39 @@ public final class RetryAttempts {
 			notify(cause, Result.BUDGET_EXHAUSTED);
 			return null;
 		}
+		this.reserved = true;
 		this.cause = cause;
 		return delay;
+	}
+
+	/**
+	 * Hand the place in the budget taken by the last decision to the retry it is for.
+	 * @return the place: whoever sets it to {@code false} first gives it back
+	 */
+	AtomicBoolean takeReserved() {
+		this.reserved = false;
+		return new AtomicBoolean(true);
+	}
+
+	/**
+	 * Give back a place taken by a decision whose retry was never made (the signal of a
+	 * status retry went astray, or the request ended first).
+	 */
+	void releaseReserved() {
+		if (this.reserved) {
+			this.reserved = false;
+			this.budget.retryEnded();
+		}
+	}
+
+	/**
+	 * Give back a place handed to a retry, once.
+	 * @param place the place
+	 */
+	void retryEnded(AtomicBoolean place) {
+		if (place.compareAndSet(true, false)) {
+			this.budget.retryEnded();
+		}
 	}
 
 	/**
@@ -277,13 +357,6 @@ public final class RetryAttempts {
 		}
 	}
 
-	/**
-	 * A retry ended: its place in the budget is free again.
-	 */
-	void retryEnded() {
-		this.budget.retryEnded();
-	}
-
 	private void notify(String cause, Result result) {
 		for (RetryListener listener : this.listeners) {
 			listener.onRetry(this.routeId, cause, result);
@@ -296,22 +369,24 @@ public final class RetryAttempts {
 	}
 
 	/**
-	 * The wait an upstream's {@code Retry-After} asks for: delta-seconds or an HTTP date.
+	 * The wait an upstream's {@code Retry-After} asks for: delta-seconds, or an HTTP date
+	 * in any of the forms of RFC 9110 §5.6.7.
 	 */
-	static @Nullable Duration delay(@Nullable String retryAfter) {
-		if (retryAfter == null) {
+	static @Nullable Duration delay(HttpHeaders headers) {
+		String value = headers.getFirst(HttpHeaders.RETRY_AFTER);
+		if (value == null) {
 			return null;
 		}
-		String value = retryAfter.trim();
-		if (!value.isEmpty() && value.length() <= 9 && value.chars().allMatch((c) -> c >= '0' && c <= '9')) {
-			return Duration.ofSeconds(Long.parseLong(value));
+		String trimmed = value.trim();
+		if (!trimmed.isEmpty() && trimmed.length() <= 9 && trimmed.chars().allMatch((c) -> c >= '0' && c <= '9')) {
+			return Duration.ofSeconds(Long.parseLong(trimmed));
 		}
 		try {
-			Duration until = Duration.between(ZonedDateTime.now(),
-					ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME));
-			return until.isNegative() ? Duration.ZERO : until;
+			ZonedDateTime date = headers.getFirstZonedDateTime(HttpHeaders.RETRY_AFTER);
+			Duration until = (date != null) ? Duration.between(ZonedDateTime.now(), date) : null;
+			return (until != null && until.isNegative()) ? Duration.ZERO : until;
 		}
-		catch (DateTimeParseException ex) {
+		catch (IllegalArgumentException ex) {
 			return null;
 		}
 	}

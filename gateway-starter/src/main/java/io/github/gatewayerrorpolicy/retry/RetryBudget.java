@@ -44,6 +44,16 @@ public class RetryBudget implements PerRouteState {
 		return route;
 	}
 
+	/**
+	 * Return the retries of a route in flight now.
+	 * @param routeId the id of the route
+	 * @return the retries in flight
+	 */
+	public int retriesInFlight(String routeId) {
+		Route route = this.routes.get(routeId);
+		return (route != null) ? route.retriesInFlight() : 0;
+	}
+
 	@Override
 	public void retainRoutes(Set<String> routeIds) {
 		// a request still in flight keeps the counts it started with

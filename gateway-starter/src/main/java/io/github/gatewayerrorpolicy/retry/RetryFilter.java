@@ -20,12 +20,12 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 import io.github.gatewayerrorpolicy.classify.ErrorType;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailure;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailureClassifier;
-import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
 import io.github.gatewayerrorpolicy.client.ConnectionReuse;
 import io.github.gatewayerrorpolicy.health.UpstreamHealth;
 import io.github.gatewayerrorpolicy.observe.NativeRequests;
@@ -47,16 +47,13 @@ import org.springframework.cloud.gateway.filter.factory.RetryGatewayFilterFactor
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.support.RouteMetadataUtils;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
-import org.springframework.cloud.gateway.support.TimeoutException;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.server.reactive.ServerHttpRequest;
-import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
@@ -95,8 +92,6 @@ public class RetryFilter implements GlobalFilter, Ordered {
 
 	private static final Log logger = LogFactory.getLog(RetryFilter.class);
 
-	private static final byte[] NO_BODY = new byte[0];
-
 	private final ErrorPolicyResolver policies;
 
 	private final UpstreamFailureClassifier classifier;
@@ -109,6 +104,8 @@ public class RetryFilter implements GlobalFilter, Ordered {
 
 	private final Supplier<@Nullable Duration> responseTimeout;
 
+	private final boolean clientReportsSending;
+
 	/**
 	 * Create the filter.
 	 * @param policies the policy of each route
@@ -117,15 +114,19 @@ public class RetryFilter implements GlobalFilter, Ordered {
 	 * @param budget the retry budget of each route
 	 * @param listeners what learns of each retry
 	 * @param responseTimeout the gateway's response timeout, where a route sets none
+	 * @param clientReportsSending whether the gateway's HTTP client marks
+	 * {@link ConnectionReuse} when it sends a request (the starter's customizer is on it)
 	 */
 	public RetryFilter(ErrorPolicyResolver policies, UpstreamFailureClassifier classifier, UpstreamHealth health,
-			RetryBudget budget, List<? extends RetryListener> listeners, Supplier<@Nullable Duration> responseTimeout) {
+			RetryBudget budget, List<? extends RetryListener> listeners, Supplier<@Nullable Duration> responseTimeout,
+			boolean clientReportsSending) {
 		this.policies = policies;
 		this.classifier = classifier;
 		this.health = health;
 		this.budget = budget;
 		this.listeners = List.copyOf(listeners);
 		this.responseTimeout = responseTimeout;
+		this.clientReportsSending = clientReportsSending;
 	}
 
 	@Override
@@ -133,7 +134,8 @@ public class RetryFilter implements GlobalFilter, Ordered {
 		Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
 		URI url = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR);
 		if (route == null || url == null || ServerWebExchangeUtils.isAlreadyRouted(exchange)
-				|| !isHttp(url, exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_SCHEME_PREFIX_ATTR))) {
+				|| !isHttp(url, exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_SCHEME_PREFIX_ATTR))
+				|| "websocket".equalsIgnoreCase(exchange.getRequest().getHeaders().getUpgrade())) {
 			return chain.filter(exchange);
 		}
 		ErrorPolicy policy = this.policies.resolve(route);
@@ -144,37 +146,59 @@ public class RetryFilter implements GlobalFilter, Ordered {
 		ServerHttpRequest request = exchange.getRequest();
 		boolean idempotent = IDEMPOTENT_METHODS.contains(request.getMethod())
 				|| request.getHeaders().containsHeader(IDEMPOTENCY_KEY);
-		RetryBudget.Route counts = this.budget.requestStarted(route.getId());
-		Mono<byte[]> kept = isBodiless(request) ? Mono.just(NO_BODY)
-				: keepsBody(request, idempotent, retry) ? readAhead(request, retry) : Mono.empty();
+		if (isBodiless(request)) {
+			// nothing to keep: the request as it is can be sent again
+			return start(exchange, chain, route, policy, url, idempotent, null);
+		}
+		Mono<byte[]> kept = keepsBody(request, idempotent, retry) ? readAhead(request, retry) : Mono.empty();
 		return kept.map((body) -> new ReplayableRequest(request, body))
 			.switchIfEmpty(Mono.fromSupplier(() -> new ReplayableRequest(request, null)))
-			.flatMap((replayable) -> {
-				boolean loadBalanced = "lb".equalsIgnoreCase(url.getScheme()) || "lb"
-					.equalsIgnoreCase(exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_SCHEME_PREFIX_ATTR));
-				RetryAttempts attempts = new RetryAttempts(retry, policy.health(), route.getId(), url, loadBalanced,
-						idempotent, replayable, counts, this.health, this.listeners, responseTimeout(route));
-				exchange.getAttributes().put(RetryAttempts.ATTRIBUTE, attempts);
-				return attempt(exchange.mutate().request(replayable).build(), chain, attempts);
-			})
-			.doFinally((signal) -> counts.requestEnded());
+			.flatMap((replayable) -> start(exchange.mutate().request(replayable).build(), chain, route, policy, url,
+					idempotent, replayable));
 	}
 
-	private Mono<Void> attempt(ServerWebExchange exchange, GatewayFilterChain chain, RetryAttempts attempts) {
-		attempts.begin();
-		ConnectionReuse reuse = new ConnectionReuse();
-		Mono<Void> call = chain.filter(exchange);
-		Duration limit = attempts.attemptTimeout();
-		if (limit != null) {
-			call = call.timeout(limit, Mono.defer(() -> Mono.error(timeout(exchange, limit))));
-		}
-		return call.contextWrite(reuse.context()).then(Mono.<Void>fromRunnable(() -> {
+	/**
+	 * Route a request that may be retried.
+	 * @param replayable the request with its body, or {@code null} for a request without
+	 * one
+	 */
+	private Mono<Void> start(ServerWebExchange exchange, GatewayFilterChain chain, Route route, ErrorPolicy policy,
+			URI url, boolean idempotent, @Nullable ReplayableRequest replayable) {
+		// counted once its body is read: a slow upload is not yet a request upstream
+		RetryBudget.Route counts = this.budget.requestStarted(route.getId());
+		boolean loadBalanced = "lb".equalsIgnoreCase(url.getScheme())
+				|| "lb".equalsIgnoreCase(exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_SCHEME_PREFIX_ATTR));
+		RetryAttempts attempts = new RetryAttempts(policy.retry(), policy.health(), route.getId(), url, loadBalanced,
+				idempotent, replayable, counts, this.health, this.listeners, responseTimeout(route),
+				this.clientReportsSending);
+		exchange.getAttributes().put(RetryAttempts.ATTRIBUTE, attempts);
+		HttpHeaders before = HttpHeaders.copyOf(exchange.getResponse().getHeaders());
+		return attempt(exchange, chain, attempts, before, null).doFinally((signal) -> counts.requestEnded());
+	}
+
+	/**
+	 * Make one attempt, and another if it fails in a way that may be retried.
+	 * @param place the place in the budget this attempt holds if it is a retry, given
+	 * back when it ends (or when the request ends while it waits to begin)
+	 */
+	private Mono<Void> attempt(ServerWebExchange exchange, GatewayFilterChain chain, RetryAttempts attempts,
+			HttpHeaders before, @Nullable AtomicBoolean place) {
+		ConnectionReuse call = new ConnectionReuse();
+		attempts.begin(call);
+		return chain.filter(exchange).contextWrite(call.context()).then(Mono.<Void>fromRunnable(() -> {
+			ended(attempts, place);
 			HttpStatusCode status = exchange.getResponse().getStatusCode();
 			attempts.answered((status != null) ? status.value() : 0);
 		})).onErrorResume((error) -> {
-			attempts.failed();
-			Duration delay = (error instanceof StatusRetry retry) ? retry.delay()
-					: retryError(exchange, attempts, error, reuse.reused());
+			ended(attempts, place);
+			Duration delay;
+			if (error instanceof StatusRetry retry) {
+				delay = retry.delay();
+			}
+			else {
+				attempts.failed();
+				delay = retryError(exchange, attempts, error, call.reused());
+			}
 			if (delay == null) {
 				return Mono.error(error);
 			}
@@ -183,13 +207,20 @@ public class RetryFilter implements GlobalFilter, Ordered {
 				logger.debug("Retrying request " + exchange.getRequest().getId() + " (attempt "
 						+ (attempts.attempt() + 1) + ") in " + delay.toMillis() + " ms after " + error);
 			}
+			AtomicBoolean next = attempts.takeReserved();
 			Mono<Void> retried = Mono.defer(() -> {
-				prepare(exchange, attempts);
-				return attempt(exchange, chain, attempts);
+				prepare(exchange, attempts, before);
+				return attempt(exchange, chain, attempts, before, next);
 			});
 			return (delay.isZero() ? retried : Mono.delay(delay).then(retried))
-				.doFinally((signal) -> attempts.retryEnded());
-		});
+				.doFinally((signal) -> attempts.retryEnded(next));
+		}).doFinally((signal) -> attempts.releaseReserved());
+	}
+
+	private static void ended(RetryAttempts attempts, @Nullable AtomicBoolean place) {
+		if (place != null) {
+			attempts.retryEnded(place);
+		}
 	}
 
 	/**
@@ -211,27 +242,17 @@ public class RetryFilter implements GlobalFilter, Ordered {
 	 * Undo what the failed attempt left on the exchange, as Spring Cloud Gateway's own
 	 * retry does, and give the load balancer the route's URL to choose from again.
 	 */
-	private static void prepare(ServerWebExchange exchange, RetryAttempts attempts) {
+	private static void prepare(ServerWebExchange exchange, RetryAttempts attempts, HttpHeaders before) {
 		ServerWebExchangeUtils.reset(exchange);
+		// the response as it was before the first attempt: no header of the failed one
+		exchange.getResponse().getHeaders().clear();
+		exchange.getResponse().getHeaders().putAll(before);
+		exchange.getResponse().setStatusCode(null);
+		exchange.getAttributes().remove(ServerWebExchangeUtils.ORIGINAL_RESPONSE_CONTENT_TYPE_ATTR);
 		exchange.getAttributes().remove(UpstreamFailure.ATTRIBUTE);
 		exchange.getAttributes().remove(ServerWebExchangeUtils.GATEWAY_LOADBALANCER_RESPONSE_ATTR);
 		exchange.getAttributes().remove(UpstreamHealth.KEPT_BEYOND_CAP_ATTRIBUTE);
 		exchange.getAttributes().put(ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR, attempts.url());
-	}
-
-	/**
-	 * The gateway's own answer to an attempt that outlasted its share of the time: the
-	 * same error as the HTTP routing filter's response timeout, recorded as an upstream
-	 * failure before the response.
-	 */
-	private static Throwable timeout(ServerWebExchange exchange, Duration limit) {
-		TimeoutException cause = new TimeoutException("Response took longer than timeout: " + limit);
-		ResponseStatusException error = new ResponseStatusException(HttpStatus.GATEWAY_TIMEOUT, cause.getMessage(),
-				cause);
-		if (exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_ATTR) == null) {
-			UpstreamFailure.record(exchange, error, UpstreamPhase.BEFORE_RESPONSE);
-		}
-		return error;
 	}
 
 	/**
@@ -299,7 +320,9 @@ public class RetryFilter implements GlobalFilter, Ordered {
 	public static boolean hasOwnRetry(Route route) {
 		for (GatewayFilter filter : route.getFilters()) {
 			GatewayFilter delegate = (filter instanceof OrderedGatewayFilter ordered) ? ordered.getDelegate() : filter;
-			if (delegate.getClass().getEnclosingClass() == RetryGatewayFilterFactory.class) {
+			// an anonymous class of the factory, or a lambda in it (the Java DSL's
+			// retry(Repeat, Retry)): either's name starts with the factory's
+			if (delegate.getClass().getName().startsWith(RetryGatewayFilterFactory.class.getName())) {
 				return true;
 			}
 		}

@@ -50,7 +50,7 @@ public record RetryPolicy(boolean enabled, int maxAttempts, Set<ErrorType> types
 	 */
 	public static final Set<ErrorType> DEFAULT_TYPES = Set.of(ErrorType.CONNECTION_REFUSED,
 			ErrorType.CONNECTION_TIMEOUT, ErrorType.DNS_ERROR, ErrorType.TLS_PROTOCOL_ERROR,
-			ErrorType.CONNECTION_TERMINATED, ErrorType.CONNECTION_LIMIT_REACHED);
+			ErrorType.CONNECTION_TERMINATED);
 
 	/**
 	 * The defaults: on, 2 attempts, the default types, no statuses, bodies up to 64 KB,

@@ -33,6 +33,7 @@ import io.github.gatewayerrorpolicy.test.TestGateway;
 import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -61,6 +62,9 @@ class RetryBudgetTests {
 	@LocalServerPort
 	int port;
 
+	@Autowired
+	RetryBudget budget;
+
 	@DynamicPropertySource
 	static void routes(DynamicPropertyRegistry registry) {
 		TestGateway.route(registry, 0, "down", DOWN.url(), Map.of());
@@ -74,6 +78,7 @@ class RetryBudgetTests {
 		double amplification = (double) DOWN.connections() / requests;
 		assertThat(requests).isGreaterThan(1000);
 		assertThat(amplification).as("upstream attempts per client request").isBetween(1.0, 1.25);
+		assertThat(this.budget.retriesInFlight("down")).as("every place in the budget was given back").isZero();
 	}
 
 	@Test
@@ -82,6 +87,7 @@ class RetryBudgetTests {
 		double amplification = (double) DOWN_UNBOUNDED.connections() / requests;
 		assertThat(requests).isGreaterThan(300);
 		assertThat(amplification).as("upstream attempts per client request").isGreaterThan(1.9);
+		assertThat(this.budget.retriesInFlight("unbounded")).isZero();
 	}
 
 	/**

@@ -37,10 +37,13 @@ import tools.jackson.databind.JsonNode;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.context.annotation.Bean;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -52,9 +55,12 @@ import static org.assertj.core.api.Assertions.assertThatIOException;
  * a request that may have reached the upstream is sent again only when that is safe, one
  * that never left the gateway is sent again whatever its method, and nothing is sent
  * again once the client has had part of a response. Upstream health is off here, so that
- * each upstream's failures are retried however many there are.
+ * each upstream's failures are retried however many there are. An application filter
+ * copies every request (as one that adds a header does), which asks for its body before
+ * any connection is made.
  */
-@SpringBootTest(classes = TestGateway.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+@SpringBootTest(classes = { TestGateway.class, RetryTests.CopyingFilter.class },
+		webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "spring.application.name=test-gateway", "gateway.error-policy.health.enabled=false",
 				"management.endpoints.web.exposure.include=gatewayerrors" })
 @ExtendWith(OutputCaptureExtension.class)
@@ -278,6 +284,8 @@ class RetryTests {
 		HttpResponse<String> response = gateway().send("GET", "/busy-once/a", "X-Test-Id", "get");
 		assertThat(response.statusCode()).isEqualTo(200);
 		assertThat(response.body()).isEqualTo("served on attempt 2");
+		assertThat(response.headers().allValues("Retry-After")).as("nothing of the first answer").isEmpty();
+		assertThat(response.headers().allValues("Content-Length")).containsExactly("19");
 		assertThat(retries("busy-once", "status_503", "succeeded")).isEqualTo(1);
 	}
 
@@ -298,6 +306,21 @@ class RetryTests {
 		assertThat(response.headers().firstValue("Retry-After")).hasValue("120");
 		assertThat(BUSY_LONG.connections()).isEqualTo(1);
 		assertThat(retries("busy-long", "status_503", "not-retryable")).isEqualTo(1);
+	}
+
+	/**
+	 * An application's filter without an order, which runs around the routing filter and
+	 * copies the request, as any filter that adds a header does.
+	 */
+	@TestConfiguration(proxyBeanMethods = false)
+	static class CopyingFilter {
+
+		@Bean
+		GlobalFilter addsAHeader() {
+			return (exchange, chain) -> chain
+				.filter(exchange.mutate().request((request) -> request.header("X-Added", "yes")).build());
+		}
+
 	}
 
 	private GatewayClient gateway() {
