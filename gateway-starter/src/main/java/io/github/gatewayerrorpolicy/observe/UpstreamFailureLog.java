@@ -35,7 +35,9 @@ import org.springframework.web.server.ServerWebExchange;
 
 /**
  * Logs one line per failed upstream exchange: at WARN when the gateway answered or
- * aborted, at INFO when an upstream 5xx was passed through or masked. No stack trace
+ * aborted, at INFO when an upstream 5xx was passed through or masked, at DEBUG when the
+ * request was turned away because its upstream is ejected (the ejection itself is logged
+ * once, by {@link io.github.gatewayerrorpolicy.health.UpstreamHealth}). No stack trace
  * unless this logger is at DEBUG. Every value is also a key-value pair, which Spring
  * Boot's structured logging writes as a field: {@code route}, {@code error_type},
  * {@code status}, {@code outcome}, {@code request_id}, {@code attempts} and
@@ -77,8 +79,13 @@ public class UpstreamFailureLog implements UpstreamFailureListener, PerRouteStat
 
 	@Override
 	public void onUpstreamFailure(UpstreamFailureEvent event, ServerWebExchange exchange) {
-		Level level = (event.outcome() == Outcome.RESPONDED || event.outcome() == Outcome.ABORTED) ? Level.WARN
-				: Level.INFO;
+		Level level = switch (event.outcome()) {
+			case RESPONDED, ABORTED -> Level.WARN;
+			// the ejection was logged, with its upstream and cause; each request it turns
+			// away is counted, and logged only at debug
+			case EJECTED -> Level.DEBUG;
+			default -> Level.INFO;
+		};
 		if (!logger.isEnabledForLevel(level)) {
 			return;
 		}
