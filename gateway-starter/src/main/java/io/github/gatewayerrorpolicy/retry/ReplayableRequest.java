@@ -37,6 +37,8 @@ final class ReplayableRequest extends ServerHttpRequestDecorator {
 
 	private volatile boolean askedInAttempt;
 
+	private volatile boolean read;
+
 	/**
 	 * Wrap a request.
 	 * @param request the client's request
@@ -53,7 +55,7 @@ final class ReplayableRequest extends ServerHttpRequestDecorator {
 		this.askedInAttempt = true;
 		byte[] body = this.kept;
 		if (body == null) {
-			return super.getBody();
+			return super.getBody().doOnSubscribe((subscription) -> this.read = true);
 		}
 		return (body.length > 0) ? Flux.defer(() -> Flux.just(DefaultDataBufferFactory.sharedInstance.wrap(body)))
 				: Flux.empty();
@@ -74,6 +76,15 @@ final class ReplayableRequest extends ServerHttpRequestDecorator {
 	 */
 	boolean askedInAttempt() {
 		return this.askedInAttempt;
+	}
+
+	/**
+	 * Return whether the client's body, not kept, has been read, by the routing filter or
+	 * by any other.
+	 * @return whether it was subscribed to
+	 */
+	boolean isRead() {
+		return this.read;
 	}
 
 	/**

@@ -59,6 +59,15 @@ public final class RetryAttempts {
 	 */
 	public static final String TRIED_ATTRIBUTE = RetryAttempts.class.getName() + ".tried";
 
+	/**
+	 * The error types an attempt can fail with before its request was written: connecting
+	 * and the TLS handshake. Any other means that a connection carried the request.
+	 */
+	private static final Set<ErrorType> BEFORE_SENDING = Set.of(ErrorType.CONNECTION_REFUSED,
+			ErrorType.CONNECTION_TIMEOUT, ErrorType.DNS_ERROR, ErrorType.DNS_TIMEOUT,
+			ErrorType.DESTINATION_IP_UNROUTABLE, ErrorType.TLS_PROTOCOL_ERROR, ErrorType.TLS_CERTIFICATE_ERROR,
+			ErrorType.CONNECTION_LIMIT_REACHED);
+
 	private final RetryPolicy policy;
 
 	private final HealthPolicy health;
@@ -89,11 +98,13 @@ public final class RetryAttempts {
 
 	private ConnectionReuse call = new ConnectionReuse();
 
+	private @Nullable AtomicBoolean place;
+
 	private boolean everSent;
 
 	private @Nullable String cause;
 
-	private boolean reserved;
+	private final AtomicBoolean reserved = new AtomicBoolean();
 
 	RetryAttempts(RetryPolicy policy, HealthPolicy health, @Nullable String routeId, URI url, boolean loadBalanced,
 			boolean idempotent, @Nullable ReplayableRequest request, RetryBudget.Route budget, UpstreamHealth upstreams,
@@ -145,7 +156,11 @@ public final class RetryAttempts {
 			attempts.notify(cause, Result.NOT_RETRYABLE);
 			return null;
 		}
-		Duration delay = attempts.decide(cause, false, asked);
+		if (attempts.place != null) {
+			// this attempt is over: its place is free for the next
+			attempts.retryEnded(attempts.place);
+		}
+		Duration delay = attempts.decide(cause, true, false, asked);
 		return (delay != null) ? new StatusRetry(delay) : null;
 	}
 
@@ -174,10 +189,13 @@ public final class RetryAttempts {
 
 	/**
 	 * An attempt begins.
+	 * @param call what the HTTP client reports of the attempt's call
+	 * @param place the place in the budget the attempt holds if it is a retry
 	 */
-	void begin(ConnectionReuse call) {
+	void begin(ConnectionReuse call, @Nullable AtomicBoolean place) {
 		this.attempt++;
 		this.call = call;
+		this.place = place;
 		if (this.request != null) {
 			this.request.newAttempt();
 		}
@@ -244,14 +262,16 @@ public final class RetryAttempts {
 			return null;
 		}
 		String cause = type.token();
-		if ((sentInAttempt() && !this.idempotent)
-				|| (type == ErrorType.CONNECTION_LIMIT_REACHED && !this.loadBalanced)) {
+		// an error that only a connection can raise means the request may have been sent,
+		// whatever the HTTP client reported
+		boolean sent = sentInAttempt() || !BEFORE_SENDING.contains(type);
+		if ((sent && !this.idempotent) || (type == ErrorType.CONNECTION_LIMIT_REACHED && !this.loadBalanced)) {
 			notify(cause, Result.NOT_RETRYABLE);
 			return null;
 		}
 		// a request lost on a connection the upstream had just closed goes again at once
 		boolean stale = reused && type == ErrorType.CONNECTION_TERMINATED;
-		return decide(cause, stale, null);
+		return decide(cause, sent, stale, null);
 	}
 
 	/**
@@ -267,13 +287,14 @@ public final class RetryAttempts {
 		return this.request == null || this.request.askedInAttempt();
 	}
 
-	private @Nullable Duration decide(String cause, boolean atOnce, @Nullable Duration asked) {
-		this.everSent |= sentInAttempt();
+	private @Nullable Duration decide(String cause, boolean sent, boolean atOnce, @Nullable Duration asked) {
+		this.everSent |= sent;
 		if (this.attempt >= this.policy.maxAttempts()) {
 			return null;
 		}
-		// a body not kept was read by the attempt that sent the request
-		boolean replayable = this.request == null || this.request.isKept() || !this.everSent;
+		// a body not kept was read by the attempt that sent the request, or by a filter
+		boolean replayable = this.request == null || this.request.isKept()
+				|| (!this.everSent && !this.request.isRead());
 		if (!replayable || isCurrentUpstreamLeftOut()) {
 			notify(cause, Result.NOT_RETRYABLE);
 			return null;
@@ -295,7 +316,9 @@ public final class RetryAttempts {
 			notify(cause, Result.BUDGET_EXHAUSTED);
 			return null;
 		}
-		this.reserved = true;
+		// a place left by a signal that went astray is given back first
+		releaseReserved();
+		this.reserved.set(true);
 		this.cause = cause;
 		return delay;
 	}
@@ -305,8 +328,7 @@ public final class RetryAttempts {
 	 * @return the place: whoever sets it to {@code false} first gives it back
 	 */
 	AtomicBoolean takeReserved() {
-		this.reserved = false;
-		return new AtomicBoolean(true);
+		return new AtomicBoolean(this.reserved.getAndSet(false));
 	}
 
 	/**
@@ -314,8 +336,7 @@ public final class RetryAttempts {
 	 * status retry went astray, or the request ended first).
 	 */
 	void releaseReserved() {
-		if (this.reserved) {
-			this.reserved = false;
+		if (this.reserved.getAndSet(false)) {
 			this.budget.retryEnded();
 		}
 	}

@@ -92,6 +92,8 @@ public class RetryFilter implements GlobalFilter, Ordered {
 
 	private static final Log logger = LogFactory.getLog(RetryFilter.class);
 
+	private static final byte[] NO_BODY = new byte[0];
+
 	private final ErrorPolicyResolver policies;
 
 	private final UpstreamFailureClassifier classifier;
@@ -147,8 +149,14 @@ public class RetryFilter implements GlobalFilter, Ordered {
 		boolean idempotent = IDEMPOTENT_METHODS.contains(request.getMethod())
 				|| request.getHeaders().containsHeader(IDEMPOTENCY_KEY);
 		if (isBodiless(request)) {
-			// nothing to keep: the request as it is can be sent again
-			return start(exchange, chain, route, policy, url, idempotent, null);
+			// nothing to keep: the request as it is can be sent again; where the HTTP
+			// client does not report sending, asking for the body tells instead
+			if (this.clientReportsSending) {
+				return start(exchange, chain, route, policy, url, idempotent, null);
+			}
+			ReplayableRequest replayable = new ReplayableRequest(request, NO_BODY);
+			return start(exchange.mutate().request(replayable).build(), chain, route, policy, url, idempotent,
+					replayable);
 		}
 		Mono<byte[]> kept = keepsBody(request, idempotent, retry) ? readAhead(request, retry) : Mono.empty();
 		return kept.map((body) -> new ReplayableRequest(request, body))
@@ -184,7 +192,7 @@ public class RetryFilter implements GlobalFilter, Ordered {
 	private Mono<Void> attempt(ServerWebExchange exchange, GatewayFilterChain chain, RetryAttempts attempts,
 			HttpHeaders before, @Nullable AtomicBoolean place) {
 		ConnectionReuse call = new ConnectionReuse();
-		attempts.begin(call);
+		attempts.begin(call, place);
 		return chain.filter(exchange).contextWrite(call.context()).then(Mono.<Void>fromRunnable(() -> {
 			ended(attempts, place);
 			HttpStatusCode status = exchange.getResponse().getStatusCode();
