@@ -72,13 +72,12 @@ public class GatewayErrorsEndpoint {
 	@ReadOperation
 	public Mono<GatewayErrorsDescriptor> gatewayErrors() {
 		return this.routeLocator.getRoutes()
-			.collectMap(Route::getId, (route) -> describe(this.policies.resolve(route), RetryFilter.hasOwnRetry(route)),
-					LinkedHashMap::new)
+			.collectMap(Route::getId, (route) -> describe(this.policies.resolve(route), route), LinkedHashMap::new)
 			.map((routes) -> new GatewayErrorsDescriptor(this.recorder.count(), this.recorder.totals(),
 					this.recorder.recent(), this.health.ejectedUpstreams(), routes));
 	}
 
-	private static PolicyDescriptor describe(ErrorPolicy policy, boolean ownRetry) {
+	private static PolicyDescriptor describe(ErrorPolicy policy, Route route) {
 		Map<String, Integer> statuses = new LinkedHashMap<>();
 		Map<String, Duration> retryAfter = new LinkedHashMap<>();
 		for (ErrorType type : ErrorType.values()) {
@@ -99,12 +98,13 @@ public class GatewayErrorsEndpoint {
 						health.failureTypes().stream().map(ErrorType::token).sorted().toList(),
 						List.copyOf(new TreeSet<>(health.failureStatuses())), health.baseEjectionTime(),
 						health.maxEjectionTime(), health.maxEjectedPercent()),
-				describe(policy.retry(), ownRetry));
+				describeRetry(policy, route));
 	}
 
-	private static RetryDescriptor describe(RetryPolicy retry, boolean ownRetry) {
-		return new RetryDescriptor(retry.enabled() && !ownRetry, ownRetry, retry.maxAttempts(),
-				retry.types().stream().map(ErrorType::token).sorted().toList(),
+	private static RetryDescriptor describeRetry(ErrorPolicy policy, Route route) {
+		RetryPolicy retry = policy.retry();
+		return new RetryDescriptor(RetryFilter.retries(policy, route), RetryFilter.hasOwnRetry(route),
+				retry.maxAttempts(), retry.types().stream().map(ErrorType::token).sorted().toList(),
 				List.copyOf(new TreeSet<>(retry.statuses())), retry.maxBodySize(), retry.perTryTimeout(),
 				retry.firstBackoff(), retry.maxBackoff(), retry.budgetPercent(), retry.budgetMinConcurrency());
 	}

@@ -71,7 +71,7 @@ class RouteErrorPolicyVerifier implements SmartInitializingSingleton {
 		if (routes != null) {
 			for (Route route : routes) {
 				ErrorPolicy policy = resolver.policyOf(route);
-				if (policy.isEnabled() && policy.retry().retries() && RetryFilter.hasOwnRetry(route)) {
+				if (policy.isEnabled() && policy.retry().retries() && !RetryFilter.retries(policy, route)) {
 					logger.info("Route " + LogSanitizer.clean(route.getId())
 							+ " has Spring Cloud Gateway's Retry filter: the error policy does not retry its requests");
 				}

@@ -233,7 +233,9 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 			}
 			return Mono.empty();
 		}
-		Long retryAfter = seconds(response.getHeaders().getFirst(HttpHeaders.RETRY_AFTER));
+		Duration asked = RetryAttempts.delay(response.getHeaders());
+		// the gateway writes its own value rather than copying the upstream's
+		Long retryAfter = (asked != null) ? (asked.toMillis() + 999) / 1000 : null;
 		// Spring Cloud Gateway's NettyWriteResponseFilter now has no upstream body to
 		// write;
 		// UpstreamResponseBodyFilter writes the answer once the route's filters are done
@@ -262,23 +264,6 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 			.timeout(DRAIN_TIMEOUT)
 			.doOnCancel(connection::dispose)
 			.onErrorResume((error) -> Mono.fromRunnable(connection::dispose));
-	}
-
-	/**
-	 * The upstream's {@code Retry-After} as a number of seconds, if it was given as one;
-	 * the gateway writes its own value rather than copying the upstream's.
-	 */
-	private static @Nullable Long seconds(@Nullable String retryAfter) {
-		if (retryAfter == null || retryAfter.isEmpty() || retryAfter.length() > 9) {
-			return null;
-		}
-		for (int i = 0; i < retryAfter.length(); i++) {
-			char c = retryAfter.charAt(i);
-			if (c < '0' || c > '9') {
-				return null;
-			}
-		}
-		return Long.parseLong(retryAfter);
 	}
 
 	/**

@@ -96,7 +96,7 @@ public final class RetryAttempts {
 
 	private int attempt;
 
-	private ConnectionReuse call = new ConnectionReuse();
+	private @Nullable ConnectionReuse call;
 
 	private @Nullable AtomicBoolean place;
 
@@ -215,17 +215,23 @@ public final class RetryAttempts {
 	 * response timeout counted from the first attempt.
 	 */
 	private @Nullable Duration attemptTimeout() {
-		Duration limit = this.policy.perTryTimeout();
-		if (this.attempt > 1 && this.responseTimeout != null) {
-			Duration left = timeLeft();
+		// the per-try limit only where a response timeout can lead to another attempt
+		Duration limit = mayRetryResponseTimeout() ? this.policy.perTryTimeout() : null;
+		Duration timeout = this.responseTimeout;
+		if (this.attempt > 1 && timeout != null) {
+			Duration left = timeLeft(timeout);
 			limit = (limit == null || left.compareTo(limit) < 0) ? left : limit;
 		}
 		return limit;
 	}
 
-	private Duration timeLeft() {
-		Duration elapsed = Duration.ofNanos(System.nanoTime() - this.startNanos);
-		return (this.responseTimeout != null) ? this.responseTimeout.minus(elapsed) : Duration.ofDays(1);
+	private boolean mayRetryResponseTimeout() {
+		return this.policy.types().contains(ErrorType.HTTP_RESPONSE_TIMEOUT) && this.idempotent
+				&& this.attempt < this.policy.maxAttempts() && (this.request == null || this.request.isKept());
+	}
+
+	private Duration timeLeft(Duration timeout) {
+		return timeout.minus(Duration.ofNanos(System.nanoTime() - this.startNanos));
 	}
 
 	/**
@@ -282,7 +288,7 @@ public final class RetryAttempts {
 	 */
 	private boolean sentInAttempt() {
 		if (this.clientReportsSending) {
-			return this.call.sent();
+			return this.call != null && this.call.sent();
 		}
 		return this.request == null || this.request.askedInAttempt();
 	}
@@ -300,15 +306,16 @@ public final class RetryAttempts {
 			return null;
 		}
 		Duration delay = atOnce ? Duration.ZERO : jitter(this.policy.backoffBound(this.attempt));
+		Duration timeout = this.responseTimeout;
 		if (asked != null) {
-			Duration limit = (this.responseTimeout != null) ? timeLeft() : this.policy.maxBackoff();
+			Duration limit = (timeout != null) ? timeLeft(timeout) : this.policy.maxBackoff();
 			if (asked.compareTo(limit) > 0) {
 				notify(cause, Result.NOT_RETRYABLE);
 				return null;
 			}
 			delay = (asked.compareTo(delay) > 0) ? asked : delay;
 		}
-		if (this.responseTimeout != null && timeLeft().compareTo(delay) <= 0) {
+		if (timeout != null && timeLeft(timeout).compareTo(delay) <= 0) {
 			notify(cause, Result.NOT_RETRYABLE);
 			return null;
 		}
@@ -390,10 +397,12 @@ public final class RetryAttempts {
 	}
 
 	/**
-	 * The wait an upstream's {@code Retry-After} asks for: delta-seconds, or an HTTP date
-	 * in any of the forms of RFC 9110 §5.6.7.
+	 * Return the wait an upstream's {@code Retry-After} asks for: delta-seconds, or an
+	 * HTTP date in any of the forms of RFC 9110 §5.6.7.
+	 * @param headers the upstream response's headers
+	 * @return the wait, zero for a date past, or {@code null} if there is no valid one
 	 */
-	static @Nullable Duration delay(HttpHeaders headers) {
+	public static @Nullable Duration delay(HttpHeaders headers) {
 		String value = headers.getFirst(HttpHeaders.RETRY_AFTER);
 		if (value == null) {
 			return null;

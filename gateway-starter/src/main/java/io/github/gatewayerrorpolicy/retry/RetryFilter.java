@@ -28,7 +28,6 @@ import io.github.gatewayerrorpolicy.classify.UpstreamFailure;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailureClassifier;
 import io.github.gatewayerrorpolicy.client.ConnectionReuse;
 import io.github.gatewayerrorpolicy.health.UpstreamHealth;
-import io.github.gatewayerrorpolicy.observe.NativeRequests;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
 import io.github.gatewayerrorpolicy.retry.RetryAttempts.StatusRetry;
@@ -36,7 +35,6 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
-import reactor.netty.http.server.HttpServerRequest;
 
 import org.springframework.cloud.gateway.filter.GatewayFilter;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
@@ -48,7 +46,6 @@ import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.support.RouteMetadataUtils;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
-import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
@@ -142,7 +139,7 @@ public class RetryFilter implements GlobalFilter, Ordered {
 		}
 		ErrorPolicy policy = this.policies.resolve(route);
 		RetryPolicy retry = policy.retry();
-		if (!policy.isEnabled() || !retry.retries() || hasOwnRetry(route)) {
+		if (!retries(policy, route)) {
 			return chain.filter(exchange);
 		}
 		ServerHttpRequest request = exchange.getRequest();
@@ -275,21 +272,13 @@ public class RetryFilter implements GlobalFilter, Ordered {
 	}
 
 	/**
-	 * Whether an HTTP/1.1 request has no body: it has neither a {@code Content-Length}
-	 * above zero nor a {@code Transfer-Encoding} (RFC 9112 §6.3). An HTTP/2 request may
-	 * have a body without either.
+	 * Whether a request has no body: neither a {@code Content-Length} above zero nor a
+	 * {@code Transfer-Encoding} (RFC 9112 §6.3). Netty gives an HTTP/2 request with a
+	 * body and no length a {@code Transfer-Encoding: chunked}, so the same holds there.
 	 */
 	private static boolean isBodiless(ServerHttpRequest request) {
 		HttpHeaders headers = request.getHeaders();
-		long length = headers.getContentLength();
-		if (length == 0) {
-			return true;
-		}
-		if (length > 0 || headers.containsHeader(HttpHeaders.TRANSFER_ENCODING)) {
-			return false;
-		}
-		HttpServerRequest nativeRequest = NativeRequests.of(request);
-		return nativeRequest != null && nativeRequest.version().majorVersion() == 1;
+		return headers.getContentLength() <= 0 && !headers.containsHeader(HttpHeaders.TRANSFER_ENCODING);
 	}
 
 	private static Mono<byte[]> readAhead(ServerHttpRequest request, RetryPolicy retry) {
@@ -305,18 +294,34 @@ public class RetryFilter implements GlobalFilter, Ordered {
 		});
 	}
 
+	/**
+	 * The route's response timeout, read as the HTTP routing filter reads it: a route's
+	 * value (a negative or empty one for none), else the gateway's.
+	 */
 	private @Nullable Duration responseTimeout(Route route) {
-		Object value = route.getMetadata().get(RouteMetadataUtils.RESPONSE_TIMEOUT_ATTR);
-		if (value != null) {
+		if (route.getMetadata().containsKey(RouteMetadataUtils.RESPONSE_TIMEOUT_ATTR)) {
+			Object value = route.getMetadata().get(RouteMetadataUtils.RESPONSE_TIMEOUT_ATTR);
 			try {
-				long millis = (value instanceof Number number) ? number.longValue() : Long.parseLong(value.toString());
-				return (millis >= 0) ? Duration.ofMillis(millis) : null;
+				Long millis = (value instanceof Number number) ? Long.valueOf(number.longValue())
+						: (value != null) ? Long.valueOf(value.toString()) : null;
+				return (millis != null && millis >= 0) ? Duration.ofMillis(millis) : null;
 			}
 			catch (NumberFormatException ex) {
 				// the HTTP routing filter falls back to the gateway's timeout too
 			}
 		}
 		return this.responseTimeout.get();
+	}
+
+	/**
+	 * Return whether the policy retries a route's requests: the policy and its retries
+	 * are on, more than one attempt is allowed, and the route does not retry by itself.
+	 * @param policy the route's policy
+	 * @param route the route
+	 * @return whether failed requests of the route may be sent again
+	 */
+	public static boolean retries(ErrorPolicy policy, Route route) {
+		return policy.isEnabled() && policy.retry().retries() && !hasOwnRetry(route);
 	}
 
 	/**

@@ -280,6 +280,18 @@ class RetryTests {
 	}
 
 	@Test
+	void aPostWaitsForTheWholeResponseTimeoutNotThePerTryLimit() throws Exception {
+		long start = System.nanoTime();
+		HttpResponse<String> response = gateway().send("POST", "/hanging/b", BodyPublishers.ofString("x"), "Accept",
+				"application/problem+json");
+		long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+		assertThat(response.statusCode()).isEqualTo(504);
+		assertThat(GatewayClient.json(response).get("attempts").asInt()).isEqualTo(1);
+		assertThat(elapsedMillis).as("a POST is never retried: the 300 ms per-try limit does not apply")
+			.isGreaterThanOrEqualTo(900L);
+	}
+
+	@Test
 	void aListedStatusIsRetriedForAnIdempotentRequest() throws Exception {
 		HttpResponse<String> response = gateway().send("GET", "/busy-once/a", "X-Test-Id", "get");
 		assertThat(response.statusCode()).isEqualTo(200);
