@@ -198,8 +198,8 @@ public final class GatewayErrorPolicyAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	UpstreamFailureFilter upstreamFailureFilter(ErrorPolicyResolver policies, UpstreamFailureEvents events,
-			UpstreamFailureClassifier classifier, UpstreamHealth health, ErrorResponseWriter writer) {
-		return new UpstreamFailureFilter(policies, events, classifier, health, writer);
+			UpstreamFailureClassifier classifier, UpstreamHealth health) {
+		return new UpstreamFailureFilter(policies, events, classifier, health);
 	}
 
 	@Bean

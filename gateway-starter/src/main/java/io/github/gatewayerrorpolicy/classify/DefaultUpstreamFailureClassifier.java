@@ -57,7 +57,8 @@ import org.springframework.cloud.gateway.support.TimeoutException;
  * <li>TLS: {@code SSLException}, with a {@code GeneralSecurityException} in its chain
  * when the certificate was refused;</li>
  * <li>pool exhausted: Reactor Pool's acquire-timeout or pending-limit exception;</li>
- * <li>no instance for an {@code lb:} route: the gateway's {@code NotFoundException};</li>
+ * <li>no instance for an {@code lb:} route: the gateway's {@code NotFoundException}; an
+ * ejected upstream: {@link UpstreamEjectedException};</li>
  * <li>a client request body that failed to decode:
  * {@link InvalidRequestBodyException}.</li>
  * </ul>
@@ -92,7 +93,7 @@ public class DefaultUpstreamFailureClassifier implements UpstreamFailureClassifi
 		if (error instanceof InvalidRequestBodyException) {
 			return ErrorType.HTTP_REQUEST_ERROR;
 		}
-		if (error instanceof NotFoundException) {
+		if (error instanceof NotFoundException || error instanceof UpstreamEjectedException) {
 			return ErrorType.DESTINATION_UNAVAILABLE;
 		}
 		if (isPoolError(error)) {

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.github.gatewayerrorpolicy.classify.ErrorType;
+import io.github.gatewayerrorpolicy.classify.UpstreamEjectedException;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailure;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailureClassifier;
 import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
@@ -73,8 +74,10 @@ import org.springframework.web.server.ServerWebExchange;
  * status once the route's filters are done.
  * <p>
  * Before routing, it asks {@link UpstreamHealth} whether the request's upstream is
- * ejected: if so, the request is not sent and is answered here, 503 with the seconds left
- * as {@code Retry-After}; if not, the outcome is reported back.
+ * ejected: if so, the request is not sent and fails with an
+ * {@link UpstreamEjectedException}, which the route's filters see as they see a refused
+ * connection, and which the exception handler answers with 503 and the seconds left as
+ * {@code Retry-After}; if not, the outcome is reported back.
  */
 public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 
@@ -99,15 +102,12 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 
 	private final UpstreamHealth health;
 
-	private final ErrorResponseWriter writer;
-
 	public UpstreamFailureFilter(ErrorPolicyResolver policies, UpstreamFailureEvents events,
-			UpstreamFailureClassifier classifier, UpstreamHealth health, ErrorResponseWriter writer) {
+			UpstreamFailureClassifier classifier, UpstreamHealth health) {
 		this.policies = policies;
 		this.events = events;
 		this.classifier = classifier;
 		this.health = health;
-		this.writer = writer;
 	}
 
 	@Override
@@ -121,7 +121,11 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 		ErrorResponseWriter.rememberGatewayHeaders(exchange);
 		Admission admission = admit(exchange, route, policy, url);
 		if (admission.isRefused()) {
-			return answerEjected(exchange, policy, admission.retryAfterSeconds());
+			// not sent; answered by the exception handler unless a route's filter (a
+			// circuit breaker's fallback) answers it first
+			UpstreamEjectedException ejected = new UpstreamEjectedException(admission.retryAfterSeconds());
+			UpstreamFailure.record(exchange, ejected, UpstreamPhase.BEFORE_RESPONSE);
+			return Mono.error(ejected);
 		}
 		try {
 			ServerHttpRequest guarded = RequestBodyDecoding.guard(exchange.getRequest());
@@ -138,17 +142,6 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 			admission.released();
 			throw ex;
 		}
-	}
-
-	/**
-	 * Answer a request whose upstream is ejected, at once and from here: no error travels
-	 * through the gateway's handlers for a request that was never sent.
-	 */
-	private Mono<Void> answerEjected(ServerWebExchange exchange, ErrorPolicy policy, long secondsLeft) {
-		ErrorType type = ErrorType.DESTINATION_UNAVAILABLE;
-		UpstreamFailureEvent event = this.events.publish(exchange, type, policy.status(type).value(), Outcome.EJECTED,
-				null);
-		return this.writer.writeEjected(exchange, policy, secondsLeft, event.traceId());
 	}
 
 	private Admission admit(ServerWebExchange exchange, @Nullable Route route, ErrorPolicy policy, URI url) {

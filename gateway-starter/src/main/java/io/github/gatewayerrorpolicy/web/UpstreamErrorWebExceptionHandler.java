@@ -17,6 +17,7 @@
 package io.github.gatewayerrorpolicy.web;
 
 import io.github.gatewayerrorpolicy.classify.ErrorType;
+import io.github.gatewayerrorpolicy.classify.UpstreamEjectedException;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailure;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailureClassifier;
 import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
@@ -89,7 +90,8 @@ public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Or
 		if (failure == null || !policy.isEnabled()) {
 			return Mono.error(ex);
 		}
-		ErrorType type = this.classifier.classify(failure);
+		UpstreamEjectedException ejected = (failure.error() instanceof UpstreamEjectedException e) ? e : null;
+		ErrorType type = (ejected != null) ? ErrorType.DESTINATION_UNAVAILABLE : this.classifier.classify(failure);
 		exchange.getAttributes().remove(ExceptionHandlingWebHandler.HANDLED_WEB_EXCEPTION);
 		if (type == ErrorType.HTTP_REQUEST_ERROR) {
 			// the server has answered the client's malformed request already; the
@@ -103,6 +105,12 @@ public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Or
 			HttpStatusCode sent = response.getStatusCode();
 			this.events.publish(exchange, type, (sent != null) ? sent.value() : 0, Outcome.ABORTED, ex);
 			return abort(response) ? Mono.empty() : Mono.error(ex);
+		}
+		if (ejected != null) {
+			// not sent: counted as turned away, not as a failure of the upstream call
+			UpstreamFailureEvent event = this.events.publish(exchange, type, policy.status(type).value(),
+					Outcome.EJECTED, null);
+			return this.writer.writeEjected(exchange, policy, ejected.getRetryAfterSeconds(), event.traceId());
 		}
 		UpstreamFailureEvent event = this.events.publish(exchange, type, policy.status(type).value(), Outcome.RESPONDED,
 				ex);

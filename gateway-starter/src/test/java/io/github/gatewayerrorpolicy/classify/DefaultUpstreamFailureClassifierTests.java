@@ -66,6 +66,12 @@ class DefaultUpstreamFailureClassifierTests {
 	}
 
 	@Test
+	void anEjectedUpstreamIsAnUnavailableDestination() {
+		assertThat(classify(new UpstreamEjectedException(3), UpstreamPhase.BEFORE_RESPONSE))
+			.isEqualTo(ErrorType.DESTINATION_UNAVAILABLE);
+	}
+
+	@Test
 	void noRouteIsAnUnroutableDestination() {
 		assertThat(classify(new NoRouteToHostException(), UpstreamPhase.BEFORE_RESPONSE))
 			.isEqualTo(ErrorType.DESTINATION_IP_UNROUTABLE);
