@@ -20,6 +20,7 @@ import java.net.http.HttpResponse;
 import java.util.Map;
 
 import io.github.gatewayerrorpolicy.test.GatewayClient;
+import io.github.gatewayerrorpolicy.test.RawWebSocket;
 import io.github.gatewayerrorpolicy.test.TestGateway;
 import io.github.gatewayerrorpolicy.upstreams.ReservedPort;
 import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
@@ -54,9 +55,12 @@ class StockGatewayBehaviourTests {
 
 	GatewayClient gateway;
 
+	int port;
+
 	@BeforeEach
 	void connect(@LocalServerPort int port) {
 		this.gateway = new GatewayClient(port);
+		this.port = port;
 	}
 
 	@Autowired
@@ -67,6 +71,7 @@ class StockGatewayBehaviourTests {
 		TestGateway.route(registry, 0, "refused", REFUSED.url(), Map.of());
 		TestGateway.route(registry, 1, "garbage", GARBAGE.url(), Map.of());
 		TestGateway.route(registry, 2, "response-timeout", SILENT.url(), Map.of("response-timeout", "200"));
+		TestGateway.route(registry, 3, "ws-refused", REFUSED.url().replace("http:", "ws:"), Map.of());
 	}
 
 	@Test
@@ -92,6 +97,14 @@ class StockGatewayBehaviourTests {
 		HttpResponse<String> response = get("/response-timeout/a");
 		assertThat(response.statusCode()).isEqualTo(504);
 		assertThat(response.headers().firstValue("Proxy-Status")).isEmpty();
+	}
+
+	@Test
+	void aWebSocketClientIsUpgradedBeforeTheUpstreamIsDialledAndThenClosed() throws Exception {
+		try (RawWebSocket answer = RawWebSocket.handshake(this.port, "/ws-refused/a", "")) {
+			assertThat(answer.status()).as("told the handshake succeeded").isEqualTo(101);
+			assertThat(answer.closeCode()).as("then closed: protocol error").isEqualTo(1002);
+		}
 	}
 
 	private HttpResponse<String> get(String path) throws Exception {

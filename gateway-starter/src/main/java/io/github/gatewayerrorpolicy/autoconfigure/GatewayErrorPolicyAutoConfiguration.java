@@ -16,6 +16,8 @@
 
 package io.github.gatewayerrorpolicy.autoconfigure;
 
+import java.util.List;
+
 import io.github.gatewayerrorpolicy.actuate.GatewayErrorsEndpoint;
 import io.github.gatewayerrorpolicy.actuate.UpstreamFailureRecorder;
 import io.github.gatewayerrorpolicy.classify.DefaultUpstreamFailureClassifier;
@@ -50,6 +52,7 @@ import io.github.gatewayerrorpolicy.web.PlainTextErrorRenderer;
 import io.github.gatewayerrorpolicy.web.ProblemDetailRenderer;
 import io.github.gatewayerrorpolicy.web.UpstreamErrorRenderer;
 import io.github.gatewayerrorpolicy.web.UpstreamErrorWebExceptionHandler;
+import io.github.gatewayerrorpolicy.websocket.WebSocketRoutingFilter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.tracing.handler.TracingObservationHandler;
 import org.thymeleaf.spring6.ISpringWebFluxTemplateEngine;
@@ -63,13 +66,14 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.reactor.netty.NettyServerCustomizer;
 import org.springframework.cloud.gateway.config.HttpClientFactory;
 import org.springframework.cloud.gateway.config.HttpClientProperties;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.cloud.gateway.filter.headers.HttpHeadersFilter;
 import org.springframework.cloud.gateway.route.RouteLocator;
 import org.springframework.cloud.loadbalancer.annotation.LoadBalancerClientSpecification;
 import org.springframework.cloud.loadbalancer.core.ServiceInstanceListSupplier;
@@ -78,6 +82,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.http.codec.ServerCodecConfigurer;
+import org.springframework.web.reactive.socket.client.ReactorNettyWebSocketClient;
+import org.springframework.web.reactive.socket.server.WebSocketService;
 
 /**
  * Auto-configuration of the gateway error policy: upstream failures of Spring Cloud
@@ -236,6 +242,28 @@ public final class GatewayErrorPolicyAutoConfiguration {
 	UpstreamErrorWebExceptionHandler upstreamErrorWebExceptionHandler(UpstreamFailureClassifier classifier,
 			ErrorPolicyResolver policies, ErrorResponseWriter writer, UpstreamFailureEvents events) {
 		return new UpstreamErrorWebExceptionHandler(classifier, policies, writer, events);
+	}
+
+	/**
+	 * Routes WebSocket handshakes so that the client is answered after the upstream, in
+	 * front of Spring Cloud Gateway's own WebSocket routing filter, where the gateway
+	 * dials upstreams with Reactor Netty.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnBean({ ReactorNettyWebSocketClient.class, WebSocketService.class })
+	static class WebSocketConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		WebSocketRoutingFilter gatewayErrorPolicyWebSocketRoutingFilter(ReactorNettyWebSocketClient client,
+				WebSocketService service, ObjectProvider<List<HttpHeadersFilter>> headersFilters,
+				ErrorPolicyResolver policies, UpstreamFailureClassifier classifier, UpstreamFailureEvents events,
+				UpstreamHealth health, ErrorResponseWriter writer, ObjectProvider<HttpClientProperties> httpClient) {
+			HttpClientProperties properties = httpClient.getIfAvailable();
+			return new WebSocketRoutingFilter(client, service, headersFilters, policies, classifier, events, health,
+					writer, () -> (properties != null) ? properties.getResponseTimeout() : null);
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)

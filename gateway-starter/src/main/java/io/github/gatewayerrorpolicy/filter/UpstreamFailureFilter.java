@@ -161,13 +161,7 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 	private void onError(ServerWebExchange exchange, HealthPolicy health, Admission admission, Throwable error) {
 		UpstreamFailure failure = UpstreamFailure.of(exchange, error);
 		ErrorType type = (failure != null) ? this.classifier.classify(failure) : null;
-		if (type != null && health.failureTypes().contains(type)
-				&& !NativeRequests.isClientGone(exchange.getRequest())) {
-			admission.failed(type.token());
-		}
-		else {
-			admission.released();
-		}
+		admission.failed(health, type, NativeRequests.isClientGone(exchange.getRequest()));
 	}
 
 	/**

@@ -41,6 +41,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.github.gatewayerrorpolicy.observe.UpstreamFailureLog.LogSanitizer;
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.github.gatewayerrorpolicy.classify.ErrorType;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -329,6 +330,23 @@ public class UpstreamHealth implements MeterBinder {
 		public void failed(String cause) {
 			if (this.upstream != null && this.reported.compareAndSet(false, true)) {
 				this.upstream.failed(this, cause);
+			}
+		}
+
+		/**
+		 * The request failed: it counts against the upstream if it failed with an error
+		 * of a type the policy counts, and not because its client went away; otherwise it
+		 * says nothing of the upstream.
+		 * @param policy the route's health settings
+		 * @param type the error's type, or {@code null} if it is not an upstream failure
+		 * @param clientGone whether the client had gone away
+		 */
+		public void failed(HealthPolicy policy, @Nullable ErrorType type, boolean clientGone) {
+			if (type != null && policy.failureTypes().contains(type) && !clientGone) {
+				failed(type.token());
+			}
+			else {
+				released();
 			}
 		}
 

@@ -30,6 +30,7 @@ import io.github.gatewayerrorpolicy.client.ConnectionReuse;
 import io.github.gatewayerrorpolicy.health.UpstreamHealth;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
+import io.github.gatewayerrorpolicy.policy.ResponseTimeouts;
 import io.github.gatewayerrorpolicy.retry.RetryAttempts.StatusRetry;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -43,7 +44,6 @@ import org.springframework.cloud.gateway.filter.OrderedGatewayFilter;
 import org.springframework.cloud.gateway.filter.ReactiveLoadBalancerClientFilter;
 import org.springframework.cloud.gateway.filter.factory.RetryGatewayFilterFactory;
 import org.springframework.cloud.gateway.route.Route;
-import org.springframework.cloud.gateway.support.RouteMetadataUtils;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -294,23 +294,8 @@ public class RetryFilter implements GlobalFilter, Ordered {
 		});
 	}
 
-	/**
-	 * The route's response timeout, read as the HTTP routing filter reads it: a route's
-	 * value (a negative or empty one for none), else the gateway's.
-	 */
 	private @Nullable Duration responseTimeout(Route route) {
-		if (route.getMetadata().containsKey(RouteMetadataUtils.RESPONSE_TIMEOUT_ATTR)) {
-			Object value = route.getMetadata().get(RouteMetadataUtils.RESPONSE_TIMEOUT_ATTR);
-			try {
-				Long millis = (value instanceof Number number) ? Long.valueOf(number.longValue())
-						: (value != null) ? Long.valueOf(value.toString()) : null;
-				return (millis != null && millis >= 0) ? Duration.ofMillis(millis) : null;
-			}
-			catch (NumberFormatException ex) {
-				// the HTTP routing filter falls back to the gateway's timeout too
-			}
-		}
-		return this.responseTimeout.get();
+		return ResponseTimeouts.of(route, this.responseTimeout.get());
 	}
 
 	/**

@@ -22,6 +22,9 @@ import io.github.gatewayerrorpolicy.upstreams.FullBacklogListener;
 import io.github.gatewayerrorpolicy.upstreams.LoopbackDns;
 import io.github.gatewayerrorpolicy.upstreams.ReservedPort;
 import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+import reactor.netty.http.server.WebsocketServerSpec;
 
 /**
  * The demo upstreams, all in this process on loopback ports the operating system chooses.
@@ -81,17 +84,37 @@ public final class DemoUpstreams implements AutoCloseable {
 
 	final LoopbackDns dns = LoopbackDns.start();
 
+	/**
+	 * A WebSocket server that echoes text messages, speaking the sub-protocol
+	 * {@code demo}.
+	 */
+	final DisposableServer wsEcho = HttpServer.create()
+		.host("127.0.0.1")
+		.port(0)
+		.handle((request, response) -> response.sendWebsocket(
+				(in, out) -> out.sendString(in.receive().asString().map((text) -> "echo: " + text)),
+				WebsocketServerSpec.builder().protocols("demo").build()))
+		.bindNow();
+
+	/**
+	 * Refuses every WebSocket handshake, as an upstream that wants a valid token would.
+	 */
+	final ScriptedUpstream wsForbidden = ScriptedUpstream.start(ScriptedUpstream
+		.answering("HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: 36\r\n\r\n"
+				+ "This WebSocket needs a valid token.\n"));
+
 	@Override
 	public void close() throws IOException, InterruptedException {
 		for (ScriptedUpstream upstream : new ScriptedUpstream[] { this.ok, this.shopA, this.shopB, this.slow,
 				this.close, this.reset, this.garbage, this.bigHeaders, this.clTe, this.plainHttp, this.unavailable,
-				this.midBody }) {
+				this.midBody, this.wsForbidden }) {
 			upstream.close();
 		}
 		this.refused.close();
 		this.shopDown.close();
 		this.connectTimeout.close();
 		this.dns.close();
+		this.wsEcho.disposeNow();
 	}
 
 }

@@ -22,10 +22,17 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.net.http.WebSocket;
+import java.net.http.WebSocketHandshakeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -125,6 +132,42 @@ class SampleGatewayApplicationTests {
 		assertThat(get("/actuator/gatewayerrors", "application/json").body())
 			.contains("\"route\":\"refused\",\"error\":\"connection_refused\"")
 			.contains("\"routes\":{");
+	}
+
+	@Test
+	void webSocketDemosAnswerAfterTheUpstream() throws Exception {
+		LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
+		WebSocket socket = this.client.newWebSocketBuilder()
+			.subprotocols("demo")
+			.buildAsync(URI.create("ws://127.0.0.1:" + this.port + "/demo/ws-echo"), new WebSocket.Listener() {
+				@Override
+				public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+					received.add(data.toString());
+					webSocket.request(1);
+					return null;
+				}
+			})
+			.get(10, TimeUnit.SECONDS);
+		assertThat(socket.getSubprotocol()).isEqualTo("demo");
+		socket.sendText("hi", true).get(10, TimeUnit.SECONDS);
+		assertThat(received.poll(10, TimeUnit.SECONDS)).isEqualTo("echo: hi");
+		socket.sendClose(WebSocket.NORMAL_CLOSURE, "").get(10, TimeUnit.SECONDS);
+		assertThat(handshakeStatus("/demo/ws-refused")).isEqualTo(502);
+		assertThat(handshakeStatus("/demo/ws-forbidden")).isEqualTo(403);
+	}
+
+	private int handshakeStatus(String path) throws Exception {
+		CompletableFuture<WebSocket> socket = this.client.newWebSocketBuilder()
+			.buildAsync(URI.create("ws://127.0.0.1:" + this.port + path), new WebSocket.Listener() {
+			});
+		try {
+			socket.get(10, TimeUnit.SECONDS).abort();
+			return 101;
+		}
+		catch (ExecutionException ex) {
+			assertThat(ex.getCause()).isInstanceOf(WebSocketHandshakeException.class);
+			return ((WebSocketHandshakeException) ex.getCause()).getResponse().statusCode();
+		}
 	}
 
 	private HttpResponse<String> get(String path, String accept) throws IOException, InterruptedException {
