@@ -82,7 +82,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.http.codec.ServerCodecConfigurer;
-import org.springframework.web.reactive.socket.client.ReactorNettyWebSocketClient;
+import org.springframework.web.reactive.socket.client.WebSocketClient;
 import org.springframework.web.reactive.socket.server.WebSocketService;
 
 /**
@@ -250,18 +250,20 @@ public final class GatewayErrorPolicyAutoConfiguration {
 	 * dials upstreams with Reactor Netty.
 	 */
 	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnBean({ ReactorNettyWebSocketClient.class, WebSocketService.class })
+	@ConditionalOnBean({ WebSocketClient.class, WebSocketService.class })
 	static class WebSocketConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean
-		WebSocketRoutingFilter gatewayErrorPolicyWebSocketRoutingFilter(ReactorNettyWebSocketClient client,
+		WebSocketRoutingFilter gatewayErrorPolicyWebSocketRoutingFilter(WebSocketClient client,
 				WebSocketService service, ObjectProvider<List<HttpHeadersFilter>> headersFilters,
 				ErrorPolicyResolver policies, UpstreamFailureClassifier classifier, UpstreamFailureEvents events,
-				UpstreamHealth health, ErrorResponseWriter writer, ObjectProvider<HttpClientProperties> httpClient) {
+				UpstreamHealth health, ObjectProvider<HttpClientProperties> httpClient) {
+			// the client Spring Cloud Gateway's own filter uses: an application's, if it
+			// has one
 			HttpClientProperties properties = httpClient.getIfAvailable();
 			return new WebSocketRoutingFilter(client, service, headersFilters, policies, classifier, events, health,
-					writer, () -> (properties != null) ? properties.getResponseTimeout() : null);
+					() -> (properties != null) ? properties.getResponseTimeout() : null);
 		}
 
 	}

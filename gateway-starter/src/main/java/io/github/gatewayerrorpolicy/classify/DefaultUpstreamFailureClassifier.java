@@ -27,6 +27,8 @@ import io.netty.channel.ConnectTimeoutException;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
+import io.netty.handler.codec.http.TooLongHttpContentException;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import io.netty.handler.timeout.ReadTimeoutException;
 import io.netty.resolver.dns.DnsNameResolverTimeoutException;
 import org.jspecify.annotations.Nullable;
@@ -57,6 +59,9 @@ import org.springframework.cloud.gateway.support.TimeoutException;
  * <li>TLS: {@code SSLException}, with a {@code GeneralSecurityException} in its chain
  * when the certificate was refused;</li>
  * <li>pool exhausted: Reactor Pool's acquire-timeout or pending-limit exception;</li>
+ * <li>a WebSocket upstream's handshake: Netty's
+ * {@code WebSocketClientHandshakeException}, without a response when the connection
+ * closed first, with one when a {@code 101} did not upgrade;</li>
  * <li>no instance for an {@code lb:} route: the gateway's {@code NotFoundException}; an
  * ejected upstream: {@link UpstreamEjectedException};</li>
  * <li>a client request body that failed to decode:
@@ -114,6 +119,16 @@ public class DefaultUpstreamFailureClassifier implements UpstreamFailureClassifi
 		if (error instanceof SSLException) {
 			return hasCause(error, GeneralSecurityException.class) ? ErrorType.TLS_CERTIFICATE_ERROR
 					: ErrorType.TLS_PROTOCOL_ERROR;
+		}
+		if (error instanceof WebSocketClientHandshakeException handshake) {
+			// no answer: the upstream closed before its handshake's answer; an answer
+			// that is not a refusal (a 101 without a valid upgrade) breaks the protocol
+			return (handshake.response() != null) ? ErrorType.HTTP_PROTOCOL_ERROR : ErrorType.CONNECTION_TERMINATED;
+		}
+		if (error instanceof TooLongHttpContentException) {
+			// only an aggregating handler raises it: a WebSocket handshake's answer over
+			// 8 KB
+			return ErrorType.HTTP_PROTOCOL_ERROR;
 		}
 		if (error instanceof TooLongFrameException) {
 			return duringResponse ? ErrorType.HTTP_PROTOCOL_ERROR : ErrorType.HTTP_RESPONSE_HEADER_SECTION_SIZE;

@@ -32,12 +32,23 @@ import org.springframework.web.server.ServerWebExchange;
  * @param retryAfter the upstream's {@code Retry-After} in seconds, if it sent a valid one
  * @param traceId the id of the current trace, if any
  */
-record MaskedAnswer(ErrorPolicy policy, HttpStatus status, @Nullable Long retryAfter, @Nullable String traceId) {
+public record MaskedAnswer(ErrorPolicy policy, HttpStatus status, @Nullable Long retryAfter, @Nullable String traceId) {
 
 	private static final String ATTRIBUTE = MaskedAnswer.class.getName();
 
-	void put(ServerWebExchange exchange) {
-		exchange.getAttributes().put(ATTRIBUTE, this);
+	/**
+	 * Decide that the gateway answers in place of the upstream's error response; the
+	 * answer is written once the route's filters are done.
+	 * @param exchange the current exchange
+	 * @param policy the route's policy
+	 * @param status the upstream's status
+	 * @param retryAfter the upstream's {@code Retry-After} in seconds, if it sent a valid
+	 * one
+	 * @param traceId the id of the current trace, if any
+	 */
+	public static void put(ServerWebExchange exchange, ErrorPolicy policy, HttpStatus status, @Nullable Long retryAfter,
+			@Nullable String traceId) {
+		exchange.getAttributes().put(ATTRIBUTE, new MaskedAnswer(policy, status, retryAfter, traceId));
 	}
 
 	static @Nullable MaskedAnswer of(ServerWebExchange exchange) {

@@ -229,7 +229,7 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 		exchange.getAttributes().remove(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
 		UpstreamFailureEvent event = this.events.publish(exchange, null, status.value(), Outcome.MASKED, null);
 		drain(connection).subscribe();
-		new MaskedAnswer(policy, known, retryAfter, event.traceId()).put(exchange);
+		MaskedAnswer.put(exchange, policy, known, retryAfter, event.traceId());
 		return Mono.empty();
 	}
 

@@ -53,6 +53,8 @@ public class UpstreamResponseBodyFilter implements GlobalFilter, Ordered {
 	 */
 	public static final int ORDER = NettyWriteResponseFilter.WRITE_RESPONSE_FILTER_ORDER - 1;
 
+	private static final String BODY_ATTRIBUTE = UpstreamResponseBodyFilter.class.getName() + ".body";
+
 	private final ErrorResponseWriter writer;
 
 	public UpstreamResponseBodyFilter(ErrorResponseWriter writer) {
@@ -73,8 +75,27 @@ public class UpstreamResponseBodyFilter implements GlobalFilter, Ordered {
 	 */
 	private Mono<Void> writeMaskedAnswer(ServerWebExchange exchange) {
 		MaskedAnswer masked = MaskedAnswer.of(exchange);
-		return (masked != null) ? this.writer.writeMasked(exchange, masked.policy(), masked.status(),
-				masked.retryAfter(), masked.traceId()) : Mono.empty();
+		if (masked != null) {
+			return this.writer.writeMasked(exchange, masked.policy(), masked.status(), masked.retryAfter(),
+					masked.traceId());
+		}
+		byte[] body = exchange.getAttribute(BODY_ATTRIBUTE);
+		if (body != null) {
+			ServerHttpResponse response = exchange.getResponse();
+			return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)));
+		}
+		return Mono.empty();
+	}
+
+	/**
+	 * Have an upstream's answer, read whole before routing ended (a WebSocket upstream's
+	 * refusal of a handshake), written once the route's filters are done with the
+	 * response, as Spring Cloud Gateway writes an HTTP upstream's body.
+	 * @param exchange the current exchange, its status and headers set
+	 * @param body the body
+	 */
+	public static void writeLater(ServerWebExchange exchange, byte[] body) {
+		exchange.getAttributes().put(BODY_ATTRIBUTE, body);
 	}
 
 	@Override

@@ -113,15 +113,15 @@ final class WebSocketRelay implements WebSocketHandler {
 				Throwable error = upstreamError.get();
 				return (error != null) ? badGateway(client, error) : client.close(status);
 			}).switchIfEmpty(Mono.defer(() -> badGateway(client, upstreamError.get()))));
-		Mono<Void> toUpstream = this.upstream.send(client.receive().doOnNext(WebSocketMessage::retain))
-			.onErrorResume((error) -> Mono.empty())
-			.then(Mono.defer(() -> {
-				this.clientEnded.set(true);
-				return this.upstream.isOpen() ? client.closeStatus()
-					.map(WebSocketRelay::passable)
-					.defaultIfEmpty(CloseStatus.GOING_AWAY)
-					.flatMap(this.upstream::close) : Mono.empty();
-			}));
+		// the client's side ended when its messages end, not when a failed send to the
+		// upstream cancels them (which closes the client's side with no code)
+		Mono<Void> toUpstream = this.upstream
+			.send(client.receive().doOnNext(WebSocketMessage::retain).doOnTerminate(() -> this.clientEnded.set(true)))
+			.onErrorResume((error) -> badGateway(client, error))
+			.then(Mono.defer(() -> (this.clientEnded.get() && this.upstream.isOpen()) ? client.closeStatus()
+				.map(WebSocketRelay::passable)
+				.defaultIfEmpty(CloseStatus.GOING_AWAY)
+				.flatMap(this.upstream::close) : Mono.empty()));
 		return Mono.when(upstreamClose, upstreamGone, toClient, toUpstream).doFinally((signal) -> this.onEnd.run());
 	}
 

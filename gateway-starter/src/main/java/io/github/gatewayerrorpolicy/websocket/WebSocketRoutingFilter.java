@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
@@ -30,6 +31,8 @@ import io.github.gatewayerrorpolicy.classify.UpstreamEjectedException;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailure;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailureClassifier;
 import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
+import io.github.gatewayerrorpolicy.filter.MaskedAnswer;
+import io.github.gatewayerrorpolicy.filter.UpstreamResponseBodyFilter;
 import io.github.gatewayerrorpolicy.health.UpstreamAddress;
 import io.github.gatewayerrorpolicy.health.UpstreamHealth;
 import io.github.gatewayerrorpolicy.health.UpstreamHealth.Admission;
@@ -46,6 +49,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import org.jspecify.annotations.Nullable;
@@ -78,6 +82,7 @@ import org.springframework.web.reactive.socket.HandshakeInfo;
 import org.springframework.web.reactive.socket.WebSocketSession;
 import org.springframework.web.reactive.socket.adapter.ReactorNettyWebSocketSession;
 import org.springframework.web.reactive.socket.client.ReactorNettyWebSocketClient;
+import org.springframework.web.reactive.socket.client.WebSocketClient;
 import org.springframework.web.reactive.socket.server.WebSocketService;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.util.UriComponentsBuilder;
@@ -123,7 +128,14 @@ public class WebSocketRoutingFilter implements GlobalFilter, Ordered {
 
 	private static final String CAPTURE_HANDLER = "gatewayErrorPolicyHandshakeCapture";
 
-	private final ReactorNettyWebSocketClient client;
+	/**
+	 * Response headers of the upstream's {@code 101} that describe that message or its
+	 * connection, not the WebSocket: the client's {@code 101} has its own.
+	 */
+	private static final Set<String> NOT_ON_AN_UPGRADE = Set.of("connection", "upgrade", "content-length",
+			"transfer-encoding", "keep-alive", "te", "trailer", "proxy-connection");
+
+	private final @Nullable ReactorNettyWebSocketClient client;
 
 	private final WebSocketService service;
 
@@ -137,42 +149,41 @@ public class WebSocketRoutingFilter implements GlobalFilter, Ordered {
 
 	private final UpstreamHealth health;
 
-	private final ErrorResponseWriter writer;
-
 	private final Supplier<@Nullable Duration> responseTimeout;
 
 	/**
 	 * Create the filter.
-	 * @param client the gateway's WebSocket client, whose HTTP client dials upstreams
+	 * @param client the gateway's WebSocket client; only Reactor Netty's lets the
+	 * upstream's answer be read before the client is upgraded, so with any other the
+	 * filter leaves WebSockets to Spring Cloud Gateway
 	 * @param service the gateway's WebSocket service, which upgrades the client
 	 * @param headersFilters the gateway's header filters
 	 * @param policies the policy of each route
 	 * @param classifier the classifier of upstream failures
 	 * @param events where failures are published
 	 * @param health the health of upstreams
-	 * @param writer the writer of the gateway's answers
 	 * @param responseTimeout the gateway's response timeout, where a route sets none
 	 */
-	public WebSocketRoutingFilter(ReactorNettyWebSocketClient client, WebSocketService service,
+	public WebSocketRoutingFilter(WebSocketClient client, WebSocketService service,
 			ObjectProvider<List<HttpHeadersFilter>> headersFilters, ErrorPolicyResolver policies,
 			UpstreamFailureClassifier classifier, UpstreamFailureEvents events, UpstreamHealth health,
-			ErrorResponseWriter writer, Supplier<@Nullable Duration> responseTimeout) {
-		this.client = client;
+			Supplier<@Nullable Duration> responseTimeout) {
+		this.client = (client instanceof ReactorNettyWebSocketClient reactorNetty) ? reactorNetty : null;
 		this.service = service;
 		this.headersFilters = headersFilters;
 		this.policies = policies;
 		this.classifier = classifier;
 		this.events = events;
 		this.health = health;
-		this.writer = writer;
 		this.responseTimeout = responseTimeout;
 	}
 
 	@Override
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
-		URI url = upstreamUrl(exchange);
+		ReactorNettyWebSocketClient client = this.client;
+		URI url = (client != null) ? upstreamUrl(exchange) : null;
 		Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
-		if (url == null || route == null) {
+		if (client == null || url == null || route == null) {
 			return chain.filter(exchange);
 		}
 		ErrorPolicy policy = this.policies.resolve(route);
@@ -188,26 +199,39 @@ public class WebSocketRoutingFilter implements GlobalFilter, Ordered {
 			return failed(exchange, new UpstreamEjectedException(admission.retryAfterSeconds()));
 		}
 		ErrorResponseWriter.rememberGatewayHeaders(exchange);
-		HandshakeCapture capture = new HandshakeCapture();
+		List<String> protocols = protocols(exchange.getRequest().getHeaders());
+		HandshakeCapture capture = new HandshakeCapture(protocols);
 		Sinks.Empty<Void> relayed = Sinks.empty();
-		Mono<UpstreamSocket> handshake = handshake(upstream(exchange, url, capture), url, relayed);
+		AtomicBoolean handedOver = new AtomicBoolean();
+		Mono<UpstreamSocket> handshake = handshake(client, upstream(client, exchange, url, protocols, capture), url,
+				capture, relayed);
 		Duration timeout = ResponseTimeouts.of(route, this.responseTimeout.get());
 		if (timeout != null) {
 			handshake = handshake.timeout(timeout,
 					Mono.error(() -> new TimeoutException("Response took longer than timeout: " + timeout)));
 		}
 		return handshake.onErrorResume((error) -> {
-			if (error instanceof WebSocketClientHandshakeException refused && refused.response() != null) {
-				return answered(exchange, policy, admission, refused.response(), capture.body())
-					.then(Mono.<UpstreamSocket>empty());
+			HttpResponse answer = (error instanceof WebSocketClientHandshakeException handshakeError)
+					? handshakeError.response() : null;
+			if (answer != null && answer.status().code() >= 200) {
+				answered(exchange, policy, admission, answer, capture.refusal);
+				return Mono.empty();
 			}
 			UpstreamFailure failure = new UpstreamFailure(error, UpstreamPhase.BEFORE_RESPONSE);
 			admission.failed(policy.health(), this.classifier.classify(failure),
 					NativeRequests.isClientGone(exchange.getRequest()));
 			return failed(exchange, error);
 		}).doOnCancel(admission::released).flatMap((upstream) -> {
+			handedOver.set(true);
 			admission.succeeded();
-			return upgradeClient(exchange, upstream, relayed);
+			return Mono.defer(() -> upgradeClient(exchange, upstream, relayed))
+				.doOnError((error) -> relayed.tryEmitEmpty());
+		}).doFinally((signal) -> {
+			// an upstream that answered 101 too late (the client gone, the timeout over)
+			// is closed: nothing will relay it
+			if (!handedOver.get()) {
+				relayed.tryEmitEmpty();
+			}
 		});
 	}
 
@@ -216,34 +240,32 @@ public class WebSocketRoutingFilter implements GlobalFilter, Ordered {
 	 * upstream's session. The upstream connection then lives until {@code relayed} ends,
 	 * whatever becomes of the subscriber: the relay, not a cancellation, ends it.
 	 */
-	private Mono<UpstreamSocket> handshake(HttpClient.WebsocketSender upstream, URI url, Sinks.Empty<Void> relayed) {
-		int maxFramePayloadLength = this.client.getWebsocketClientSpec().maxFramePayloadLength();
+	private static Mono<UpstreamSocket> handshake(ReactorNettyWebSocketClient client,
+			HttpClient.WebsocketSender upstream, URI url, HandshakeCapture capture, Sinks.Empty<Void> relayed) {
+		int maxFramePayloadLength = client.getWebsocketClientSpec().maxFramePayloadLength();
 		return Mono.create((sink) -> {
-			AtomicBoolean opened = new AtomicBoolean();
 			Disposable call = upstream.handle((inbound, outbound) -> {
 				HttpHeaders headers = new HttpHeaders();
 				inbound.headers().forEach((header) -> headers.add(header.getKey(), header.getValue()));
-				HandshakeInfo info = new HandshakeInfo(url, headers, Mono.empty(), inbound.selectedSubprotocol());
+				String protocol = capture.noProtocolChosen ? null : inbound.selectedSubprotocol();
+				HandshakeInfo info = new HandshakeInfo(url, headers, Mono.empty(), protocol);
 				Sinks.Empty<Void> closed = Sinks.empty();
 				inbound.withConnection((connection) -> connection.onDispose(() -> closed.tryEmitEmpty()));
-				opened.set(true);
 				sink.success(new UpstreamSocket(new ReactorNettyWebSocketSession(inbound, outbound, info,
 						new NettyDataBufferFactory(outbound.alloc()), maxFramePayloadLength), closed.asMono()));
 				return relayed.asMono();
 			}).contextWrite(sink.contextView()).subscribe(null, sink::error, sink::success);
-			sink.onCancel(() -> {
-				if (!opened.get()) {
-					call.dispose();
-				}
-			});
+			// only a subscriber that has not had the upstream's session cancels
+			sink.onCancel(call);
 		});
 	}
 
 	/**
 	 * The upstream URL of a WebSocket handshake this filter routes, with an {@code http}
 	 * scheme turned into {@code ws} as Spring Cloud Gateway does; {@code null} for any
-	 * other request, which includes a request that is not a valid handshake (left for
-	 * Spring Cloud Gateway to refuse without calling the upstream).
+	 * other request, which includes a handshake that the gateway's WebSocket service
+	 * would refuse (left for Spring Cloud Gateway to refuse without calling the
+	 * upstream), and an HTTP/2 client's {@code CONNECT} (RFC 8441).
 	 */
 	private static @Nullable URI upstreamUrl(ServerWebExchange exchange) {
 		URI url = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR);
@@ -251,6 +273,8 @@ public class WebSocketRoutingFilter implements GlobalFilter, Ordered {
 		if (url == null || url.getScheme() == null || ServerWebExchangeUtils.isAlreadyRouted(exchange)
 				|| exchange.getRequest().getMethod() != HttpMethod.GET
 				|| !"websocket".equalsIgnoreCase(headers.getUpgrade())
+				|| headers.getConnection().stream().noneMatch("upgrade"::equalsIgnoreCase)
+				|| !"13".equals(headers.getFirst("Sec-WebSocket-Version"))
 				|| !StringUtils.hasText(headers.getFirst("Sec-WebSocket-Key"))) {
 			return null;
 		}
@@ -271,27 +295,29 @@ public class WebSocketRoutingFilter implements GlobalFilter, Ordered {
 	}
 
 	/**
-	 * The upstream handshake: the request's headers as the gateway's filters pass them,
-	 * without the client's own {@code Sec-WebSocket-*} headers (the HTTP client writes
-	 * the upstream handshake's), offering the sub-protocols the client offered.
+	 * The upstream handshake with the client's settings: the request's headers as the
+	 * gateway's filters pass them, without the client's own {@code Sec-WebSocket-*}
+	 * headers (the HTTP client writes the upstream handshake's) and {@code Host} (Reactor
+	 * Netty writes the upstream's, as for Spring Cloud Gateway's own filter), offering
+	 * the sub-protocols the client offered.
 	 */
-	private HttpClient.WebsocketSender upstream(ServerWebExchange exchange, URI url, HandshakeCapture capture) {
+	private HttpClient.WebsocketSender upstream(ReactorNettyWebSocketClient client, ServerWebExchange exchange, URI url,
+			List<String> protocols, HandshakeCapture capture) {
 		HttpHeaders filtered = HttpHeadersFilter.filterRequest(this.headersFilters.getIfAvailable(ArrayList::new),
 				exchange);
-		boolean preserveHost = exchange.getAttributeOrDefault(ServerWebExchangeUtils.PRESERVE_HOST_HEADER_ATTRIBUTE,
-				false);
-		String host = exchange.getRequest().getHeaders().getFirst(HttpHeaders.HOST);
-		List<String> protocols = protocols(exchange.getRequest().getHeaders());
-		WebsocketClientSpec base = this.client.getWebsocketClientSpec();
+		WebsocketClientSpec base = client.getWebsocketClientSpec();
 		WebsocketClientSpec.Builder spec = WebsocketClientSpec.builder()
 			.maxFramePayloadLength(base.maxFramePayloadLength())
 			.handlePing(base.handlePing())
 			.compress(base.compress())
+			.maxDecompressionBufferSize(base.maxDecompressionBufferSize())
+			.compressionAllowClientNoContext(base.compressionAllowClientNoContext())
+			.compressionRequestedServerNoContext(base.compressionRequestedServerNoContext())
 			.version(base.version());
 		if (!protocols.isEmpty()) {
 			spec.protocols(String.join(",", protocols));
 		}
-		return this.client.getHttpClient().headers((headers) -> {
+		return client.getHttpClient().headers((headers) -> {
 			for (Map.Entry<String, List<String>> entry : filtered.headerSet()) {
 				String name = entry.getKey();
 				if (!name.toLowerCase(Locale.ROOT).startsWith(SEC_WEBSOCKET_PREFIX)
@@ -299,29 +325,25 @@ public class WebSocketRoutingFilter implements GlobalFilter, Ordered {
 					headers.set(name, entry.getValue());
 				}
 			}
-			if (preserveHost && host != null) {
-				headers.set(HttpHeaders.HOST, host);
-			}
 		})
-			.doOnRequest((request, connection) -> connection.addHandlerLast(CAPTURE_HANDLER, capture))
+			.doOnRequest((request, connection) -> connection.addHandlerLast(CAPTURE_HANDLER, capture.handler()))
 			.websocket(spec.build())
 			.uri(url);
 	}
 
+	/**
+	 * The sub-protocols the client offers, from the first {@code Sec-WebSocket-Protocol}
+	 * header, the one the server's handshake reads.
+	 */
 	private static List<String> protocols(HttpHeaders headers) {
-		List<String> protocols = new ArrayList<>();
-		for (String value : headers.getOrEmpty(SEC_WEBSOCKET_PROTOCOL)) {
-			for (String protocol : StringUtils.tokenizeToStringArray(value, ",")) {
-				protocols.add(protocol);
-			}
-		}
-		return protocols;
+		String first = headers.getFirst(SEC_WEBSOCKET_PROTOCOL);
+		return (first != null) ? List.of(StringUtils.tokenizeToStringArray(first, ",")) : List.of();
 	}
 
 	/**
 	 * The upstream answered {@code 101}: upgrade the client with the sub-protocol the
-	 * upstream chose and the upstream's other response headers, and relay messages until
-	 * both sides are closed.
+	 * upstream chose and the upstream's other end-to-end response headers, and relay
+	 * messages until both sides are closed.
 	 */
 	private Mono<Void> upgradeClient(ServerWebExchange exchange, UpstreamSocket socket, Sinks.Empty<Void> relayed) {
 		WebSocketSession upstream = socket.session();
@@ -329,7 +351,7 @@ public class WebSocketRoutingFilter implements GlobalFilter, Ordered {
 		for (Map.Entry<String, List<String>> header : passed.headerSet()) {
 			String name = header.getKey();
 			if (!name.toLowerCase(Locale.ROOT).startsWith(SEC_WEBSOCKET_PREFIX)
-					&& !HttpHeaders.UPGRADE.equalsIgnoreCase(name) && !HttpHeaders.CONNECTION.equalsIgnoreCase(name)) {
+					&& !NOT_ON_AN_UPGRADE.contains(name.toLowerCase(Locale.ROOT))) {
 				exchange.getResponse().getHeaders().addAll(name, header.getValue());
 			}
 		}
@@ -352,10 +374,12 @@ public class WebSocketRoutingFilter implements GlobalFilter, Ordered {
 	}
 
 	/**
-	 * The upstream answered the handshake with another status: pass its answer on, as the
-	 * routing filter passes an HTTP answer.
+	 * The upstream answered the handshake with another status: its status and headers are
+	 * set here, and its body written once the route's filters are done with the response,
+	 * as for an HTTP answer; a 5xx the route masks is replaced by the gateway's own
+	 * answer.
 	 */
-	private Mono<Void> answered(ServerWebExchange exchange, ErrorPolicy policy, Admission admission,
+	private void answered(ServerWebExchange exchange, ErrorPolicy policy, Admission admission,
 			HttpResponse upstreamResponse, byte[] body) {
 		int status = upstreamResponse.status().code();
 		if (policy.health().failureStatuses().contains(status)) {
@@ -364,12 +388,13 @@ public class WebSocketRoutingFilter implements GlobalFilter, Ordered {
 		else {
 			admission.succeeded();
 		}
-		ServerHttpResponse response = exchange.getResponse();
 		HttpStatus known = HttpStatus.resolve(status);
 		if (known != null && known.is5xxServerError() && policy.masks(status)) {
 			UpstreamFailureEvent event = this.events.publish(exchange, null, status, Outcome.MASKED, null);
-			return this.writer.writeMasked(exchange, policy, known, null, event.traceId());
+			MaskedAnswer.put(exchange, policy, known, null, event.traceId());
+			return;
 		}
+		ServerHttpResponse response = exchange.getResponse();
 		HttpHeaders upstreamHeaders = new HttpHeaders();
 		upstreamResponse.headers().forEach((header) -> upstreamHeaders.add(header.getKey(), header.getValue()));
 		HttpHeaders passed = responseHeaders(exchange, upstreamHeaders);
@@ -377,7 +402,6 @@ public class WebSocketRoutingFilter implements GlobalFilter, Ordered {
 		passed.remove(HttpHeaders.CONTENT_LENGTH);
 		response.setStatusCode(HttpStatusCode.valueOf(status));
 		response.getHeaders().addAll(passed);
-		response.getHeaders().setContentLength(body.length);
 		if (status >= 500) {
 			this.events.publish(exchange, null, status, Outcome.PASSED_THROUGH, null);
 			ProxyStatus proxyStatus = policy.proxyStatus();
@@ -385,7 +409,10 @@ public class WebSocketRoutingFilter implements GlobalFilter, Ordered {
 				response.getHeaders().add(ProxyStatus.HEADER, proxyStatus.receivedStatus(status));
 			}
 		}
-		return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)));
+		if (status != HttpStatus.NO_CONTENT.value() && status != HttpStatus.NOT_MODIFIED.value()) {
+			response.getHeaders().setContentLength(body.length);
+			UpstreamResponseBodyFilter.writeLater(exchange, body);
+		}
 	}
 
 	private HttpHeaders responseHeaders(ServerWebExchange exchange, HttpHeaders upstreamHeaders) {
@@ -429,33 +456,53 @@ public class WebSocketRoutingFilter implements GlobalFilter, Ordered {
 	}
 
 	/**
-	 * Keeps the body of an upstream's answer to the handshake that is not {@code 101}:
-	 * Reactor Netty reads it whole, but releases it once the handshake has failed, and
-	 * Netty's exception carries only the status and headers. It sits after the HTTP
-	 * client's aggregator, sees the one aggregated response, and removes itself.
+	 * What the HTTP client's pipeline shows of the upstream's answer to the handshake,
+	 * beyond what Reactor Netty passes on: the body of an answer that is not {@code 101},
+	 * which Reactor Netty reads whole (up to 8 KB) but releases once the handshake has
+	 * failed, Netty's exception carrying only the status and headers; and a {@code 101}
+	 * in which the upstream chose none of the sub-protocols offered, which RFC 6455
+	 * allows (the client decides) but Netty's client refuses.
 	 */
-	private static final class HandshakeCapture extends ChannelInboundHandlerAdapter {
+	private static final class HandshakeCapture {
 
-		private volatile byte[] body = new byte[0];
+		private final List<String> offered;
 
-		byte[] body() {
-			return this.body;
+		volatile byte[] refusal = new byte[0];
+
+		volatile boolean noProtocolChosen;
+
+		HandshakeCapture(List<String> offered) {
+			this.offered = offered;
 		}
 
-		@Override
-		public boolean isSharable() {
-			return false;
-		}
+		/**
+		 * A handler for a connection the handshake is sent on, after the HTTP client's
+		 * aggregator: it sees the one aggregated response, and removes itself.
+		 */
+		ChannelInboundHandlerAdapter handler() {
+			return new ChannelInboundHandlerAdapter() {
 
-		@Override
-		public void channelRead(ChannelHandlerContext ctx, Object msg) {
-			if (msg instanceof FullHttpResponse response) {
-				if (response.status().code() != HttpStatus.SWITCHING_PROTOCOLS.value()) {
-					this.body = ByteBufUtil.getBytes(response.content());
+				@Override
+				public void channelRead(ChannelHandlerContext ctx, Object msg) {
+					if (msg instanceof FullHttpResponse response) {
+						if (response.status().code() != HttpStatus.SWITCHING_PROTOCOLS.value()) {
+							HandshakeCapture.this.refusal = ByteBufUtil.getBytes(response.content());
+						}
+						else if (!HandshakeCapture.this.offered.isEmpty()
+								&& !response.headers().contains(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL)) {
+							// let Netty accept it as the first offered; the client is
+							// told
+							// that none was chosen
+							HandshakeCapture.this.noProtocolChosen = true;
+							response.headers()
+								.set(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL, HandshakeCapture.this.offered.get(0));
+						}
+						ctx.pipeline().remove(this);
+					}
+					ctx.fireChannelRead(msg);
 				}
-				ctx.pipeline().remove(this);
-			}
-			ctx.fireChannelRead(msg);
+
+			};
 		}
 
 	}

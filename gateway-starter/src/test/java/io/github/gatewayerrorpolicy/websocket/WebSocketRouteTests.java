@@ -92,6 +92,21 @@ class WebSocketRouteTests {
 
 	static final ScriptedUpstream SILENT = ScriptedUpstream.start(ScriptedUpstream.silent());
 
+	/**
+	 * Echoes text messages, and speaks no sub-protocol.
+	 */
+	static final DisposableServer PLAIN_ECHO = HttpServer.create()
+		.host("127.0.0.1")
+		.port(0)
+		.handle((request, response) -> response
+			.sendWebsocket((in, out) -> out.sendString(in.receive().asString().map((text) -> "echo:" + text))))
+		.bindNow();
+
+	static final ScriptedUpstream FALSE_UPGRADE = ScriptedUpstream.start(ScriptedUpstream.answering(
+			"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: wrong\r\n\r\n"));
+
+	static final ScriptedUpstream CLOSING = ScriptedUpstream.start(ScriptedUpstream.closing());
+
 	static final ReservedPort REFUSED = ReservedPort.reserve();
 
 	@LocalServerPort
@@ -105,12 +120,17 @@ class WebSocketRouteTests {
 		TestGateway.route(registry, 0, "echo", "ws://127.0.0.1:" + ECHO.port(), Map.of());
 		TestGateway.route(registry, 1, "dying", "ws://127.0.0.1:" + DYING.port(), Map.of());
 		TestGateway.route(registry, 2, "forbidden", FORBIDDEN.url().replace("http:", "ws:"), Map.of());
+		registry.add("spring.cloud.gateway.server.webflux.routes[2].filters[0]",
+				() -> "AddResponseHeader=X-Gateway, added");
 		TestGateway.route(registry, 3, "unavailable", UNAVAILABLE.url().replace("http:", "ws:"), Map.of());
 		TestGateway.route(registry, 4, "silent", SILENT.url().replace("http:", "ws:"),
 				Map.of("response-timeout", "500"));
 		TestGateway.route(registry, 5, "refused", REFUSED.url().replace("http:", "ws:"), Map.of());
 		// an http: route that a client upgrades
 		TestGateway.route(registry, 6, "echo-http", "http://127.0.0.1:" + ECHO.port(), Map.of());
+		TestGateway.route(registry, 7, "plain-echo", "ws://127.0.0.1:" + PLAIN_ECHO.port(), Map.of());
+		TestGateway.route(registry, 8, "false-upgrade", FALSE_UPGRADE.url().replace("http:", "ws:"), Map.of());
+		TestGateway.route(registry, 9, "closing", CLOSING.url().replace("http:", "ws:"), Map.of());
 	}
 
 	@Test
@@ -131,6 +151,34 @@ class WebSocketRouteTests {
 			assertThat(messages.next()).isEqualTo("close:1000");
 		}
 		assertThat(this.registry.find("gateway.upstream.failures").tag("route", "echo").counter()).isNull();
+	}
+
+	@Test
+	void anUpstreamThatChoosesNoSubProtocolLetsTheClientDecide() throws Exception {
+		Messages messages = new Messages();
+		WebSocket socket = HttpClient.newHttpClient()
+			.newWebSocketBuilder()
+			.subprotocols("chat")
+			.buildAsync(URI.create("ws://127.0.0.1:" + this.port + "/plain-echo/a"), messages)
+			.get(10, TimeUnit.SECONDS);
+		assertThat(socket.getSubprotocol()).isEmpty();
+		socket.sendText("one", true).get(10, TimeUnit.SECONDS);
+		assertThat(messages.next()).isEqualTo("echo:one");
+		socket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(10, TimeUnit.SECONDS);
+		assertThat(messages.next()).isEqualTo("close:1000");
+	}
+
+	@Test
+	void anUpstreamThatClosesOrUpgradesFalselyIsABadGateway() throws Exception {
+		try (RawWebSocket answer = RawWebSocket.handshake(this.port, "/closing/a", "")) {
+			assertThat(answer.status()).isEqualTo(502);
+			assertThat(answer.header("Proxy-Status")).isEqualTo("test-gateway; error=connection_terminated");
+		}
+		try (RawWebSocket answer = RawWebSocket.handshake(this.port, "/false-upgrade/a", "")) {
+			assertThat(answer.status()).isEqualTo(502);
+			assertThat(answer.header("Proxy-Status")).isEqualTo("test-gateway; error=http_protocol_error");
+			assertThat(answer.header("Sec-WebSocket-Accept")).isNull();
+		}
 	}
 
 	@Test
@@ -162,6 +210,7 @@ class WebSocketRouteTests {
 		try (RawWebSocket answer = RawWebSocket.handshake(this.port, "/forbidden/a", "")) {
 			assertThat(answer.status()).isEqualTo(403);
 			assertThat(answer.header("X-Upstream")).isEqualTo("yes");
+			assertThat(answer.header("X-Gateway")).as("a route filter's header").isEqualTo("added");
 			assertThat(answer.header("Content-Type")).isEqualTo("text/plain");
 			assertThat(answer.header("Proxy-Status")).isNull();
 			assertThat(answer.body()).isEqualTo("no entry here!");
