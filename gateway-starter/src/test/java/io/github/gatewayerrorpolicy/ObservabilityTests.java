@@ -179,7 +179,8 @@ class ObservabilityTests {
 		assertThat(aborted.get("status").asInt()).isEqualTo(200);
 		assertThat(aborted.get("outcome").asString()).isEqualTo("aborted");
 		assertThat(aborted.propertyNames()).containsExactlyInAnyOrder("time", "route", "method", "error", "status",
-				"outcome", "requestId", "traceId", "attempts");
+				"outcome", "requestId", "traceId", "attempts", "protocol");
+		assertThat(aborted.get("protocol").asString()).isEqualTo("http");
 		JsonNode policies = errors.get("routes");
 		assertThat(policies.propertyNames()).containsExactlyInAnyOrder("refused", "unavailable", "timeout", "mid-body");
 		assertThat(policies.get("refused").get("statuses").get("connection_timeout").asInt()).isEqualTo(504);

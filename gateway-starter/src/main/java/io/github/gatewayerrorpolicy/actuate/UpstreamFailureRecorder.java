@@ -70,7 +70,7 @@ public class UpstreamFailureRecorder implements UpstreamFailureListener, PerRout
 		long sequence = this.recorded.getAndIncrement();
 		if (this.recent.length() > 0) {
 			store(sequence, new RecentFailure(event.time(), route, event.method(), error, event.status(),
-					event.outcome().tag(), event.requestId(), event.traceId(), event.attempts()));
+					event.outcome().tag(), event.requestId(), event.traceId(), event.attempts(), event.protocol()));
 		}
 	}
 
@@ -165,9 +165,11 @@ public class UpstreamFailureRecorder implements UpstreamFailureListener, PerRout
 	 * @param requestId the id of the request
 	 * @param traceId the trace id, where tracing is on
 	 * @param attempts how many attempts were made
+	 * @param protocol how the client was answered: {@code http}, {@code grpc} or
+	 * {@code websocket}
 	 */
 	public record RecentFailure(Instant time, String route, String method, String error, int status, String outcome,
-			String requestId, @Nullable String traceId, int attempts) {
+			String requestId, @Nullable String traceId, int attempts, String protocol) {
 
 	}
 

@@ -31,7 +31,8 @@ import org.jspecify.annotations.Nullable;
  * @param type the RFC 9209 error type, or {@code null} for an upstream 5xx response
  * passed through or masked
  * @param status the status the client got (for an aborted response, the one it had
- * already got)
+ * already got; for a gRPC call, the status the policy chose, which the client got as a
+ * {@code grpc-status})
  * @param outcome what the gateway did
  * @param requestId the id of the request, as the gateway logs it
  * @param traceId the id of the current trace, where tracing is on
@@ -40,9 +41,46 @@ import org.jspecify.annotations.Nullable;
  * @param attempts how many attempts were made: 1 unless the request was retried
  * @param error the error the upstream call raised, if any; for logs at debug level only,
  * never shown to clients or kept
+ * @param protocol how the client was answered: {@value #HTTP}, {@value #GRPC} (a
+ * {@code grpc-status}) or {@value #WEBSOCKET} (a handshake, or a close code after it)
  */
 public record UpstreamFailureEvent(Instant time, @Nullable String routeId, String method, @Nullable ErrorType type,
 		int status, Outcome outcome, String requestId, @Nullable String traceId, Duration waited, int attempts,
-		@Nullable Throwable error) {
+		@Nullable Throwable error, String protocol) {
+
+	/**
+	 * A client answered over plain HTTP.
+	 */
+	public static final String HTTP = "http";
+
+	/**
+	 * A gRPC client, answered in gRPC's terms.
+	 */
+	public static final String GRPC = "grpc";
+
+	/**
+	 * A WebSocket client.
+	 */
+	public static final String WEBSOCKET = "websocket";
+
+	/**
+	 * Create an event for a client answered over plain HTTP.
+	 * @param time when the gateway answered or aborted
+	 * @param routeId the id of the route, if one matched
+	 * @param method the request method
+	 * @param type the RFC 9209 error type, or {@code null} for an upstream 5xx response
+	 * @param status the status the client got
+	 * @param outcome what the gateway did
+	 * @param requestId the id of the request
+	 * @param traceId the id of the current trace, where tracing is on
+	 * @param waited how long the client had waited
+	 * @param attempts how many attempts were made
+	 * @param error the error the upstream call raised, if any
+	 */
+	public UpstreamFailureEvent(Instant time, @Nullable String routeId, String method, @Nullable ErrorType type,
+			int status, Outcome outcome, String requestId, @Nullable String traceId, Duration waited, int attempts,
+			@Nullable Throwable error) {
+		this(time, routeId, method, type, status, outcome, requestId, traceId, waited, attempts, error, HTTP);
+	}
 
 }

@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 import io.github.gatewayerrorpolicy.classify.ErrorType;
+import io.github.gatewayerrorpolicy.grpc.GrpcStatus;
 import io.github.gatewayerrorpolicy.retry.RetryAttempts;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -30,6 +31,7 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
+import org.springframework.http.HttpHeaders;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
@@ -81,7 +83,8 @@ public class UpstreamFailureEvents {
 		Duration waited = NativeRequests.since(exchange.getRequest());
 		UpstreamFailureEvent event = new UpstreamFailureEvent(Instant.now(), (route != null) ? route.getId() : null,
 				exchange.getRequest().getMethod().name(), type, status, outcome, exchange.getRequest().getId(),
-				this.traceIds.traceId(exchange), waited, RetryAttempts.attempts(exchange), error);
+				this.traceIds.traceId(exchange), waited, RetryAttempts.attempts(exchange), error,
+				protocol(exchange.getRequest().getHeaders()));
 		for (int i = 0; i < this.listeners.size(); i++) {
 			try {
 				this.listeners.get(i).onUpstreamFailure(event, exchange);
@@ -110,6 +113,14 @@ public class UpstreamFailureEvents {
 		logger.warn("Upstream failure listener " + this.listeners.get(index).getClass().getName()
 				+ " failed; the answer to the client is unchanged"
 				+ ((unlogged > 0) ? " (" + unlogged + " more failures since the last report)" : ""), ex);
+	}
+
+	private static String protocol(HttpHeaders headers) {
+		if (GrpcStatus.isGrpc(headers)) {
+			return UpstreamFailureEvent.GRPC;
+		}
+		return "websocket".equalsIgnoreCase(headers.getUpgrade()) ? UpstreamFailureEvent.WEBSOCKET
+				: UpstreamFailureEvent.HTTP;
 	}
 
 }

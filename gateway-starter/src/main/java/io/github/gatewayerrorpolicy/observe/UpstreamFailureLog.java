@@ -113,6 +113,10 @@ public class UpstreamFailureLog implements UpstreamFailureListener, PerRouteStat
 			.append(event.requestId())
 			.append(" attempts=")
 			.append(event.attempts());
+		if (!UpstreamFailureEvent.HTTP.equals(event.protocol())) {
+			line.addKeyValue("protocol", event.protocol());
+			message.append(" protocol=").append(event.protocol());
+		}
 		if (event.traceId() != null) {
 			line.addKeyValue("trace_id", event.traceId());
 			message.append(" trace=").append(event.traceId());

@@ -28,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import io.github.gatewayerrorpolicy.classify.ErrorType;
 import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
+import io.github.gatewayerrorpolicy.grpc.GrpcStatus;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
 import io.github.gatewayerrorpolicy.policy.ProxyStatus;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -226,6 +227,9 @@ public class ErrorResponseWriter {
 		ServerHttpResponse response = exchange.getResponse();
 		HttpHeaders headers = response.getHeaders();
 		removeUpstreamHeaders(exchange, headers);
+		if (GrpcStatus.isGrpc(exchange.getRequest().getHeaders())) {
+			return writeGrpc(response, error, proxyStatus);
+		}
 		response.setStatusCode(error.status());
 		if (proxyStatus != null) {
 			headers.set(ProxyStatus.HEADER, proxyStatus);
@@ -239,6 +243,29 @@ public class ErrorResponseWriter {
 		addVary(headers);
 		Offer offer = negotiate(exchange, policy.mediaTypes());
 		return offer.renderer().render(error, offer.mediaType(), exchange);
+	}
+
+	/**
+	 * Answer a gRPC call in gRPC's own terms, as a Trailers-Only response: status 200, no
+	 * body, and in its one header block the {@code grpc-status} for the answer, the
+	 * page's title as {@code grpc-message}, {@code Proxy-Status} as for any answer, and
+	 * the {@code Retry-After} as gRPC's retry pushback.
+	 */
+	private static Mono<Void> writeGrpc(ServerHttpResponse response, UpstreamError error,
+			@Nullable String proxyStatus) {
+		HttpHeaders headers = response.getHeaders();
+		response.setStatusCode(HttpStatus.OK);
+		headers.remove(HttpHeaders.CONTENT_LENGTH);
+		headers.set(HttpHeaders.CONTENT_TYPE, GrpcStatus.CONTENT_TYPE);
+		headers.set(GrpcStatus.STATUS, Integer.toString(GrpcStatus.code(error.type(), error.status().value())));
+		headers.set(GrpcStatus.MESSAGE, GrpcStatus.encodeMessage(error.title()));
+		if (proxyStatus != null) {
+			headers.set(ProxyStatus.HEADER, proxyStatus);
+		}
+		if (error.retryAfterSeconds() != null) {
+			headers.set(GrpcStatus.RETRY_PUSHBACK_MS, Long.toString(error.retryAfterSeconds() * 1000));
+		}
+		return response.setComplete();
 	}
 
 	private static void removeUpstreamHeaders(ServerWebExchange exchange, HttpHeaders headers) {

@@ -88,8 +88,8 @@ class UpstreamFailureRecorderTests {
 		recorder.onUpstreamFailure(new UpstreamFailureEvent(Instant.EPOCH, null, "POST", null, 503,
 				Outcome.PASSED_THROUGH, "req-1", null, Duration.ZERO, 1, new IllegalStateException("secret")),
 				this.exchange);
-		assertThat(recorder.recent()).containsExactly(
-				new RecentFailure(Instant.EPOCH, "none", "POST", "none", 503, "passed-through", "req-1", null, 1));
+		assertThat(recorder.recent()).containsExactly(new RecentFailure(Instant.EPOCH, "none", "POST", "none", 503,
+				"passed-through", "req-1", null, 1, "http"));
 		assertThat(new UpstreamFailureRecorder(0).recent()).isEmpty();
 	}
 
@@ -97,11 +97,11 @@ class UpstreamFailureRecorderTests {
 	void anOlderFailureNeverReplacesANewerOneInItsSlot() {
 		UpstreamFailureRecorder recorder = new UpstreamFailureRecorder(2);
 		RecentFailure older = new RecentFailure(Instant.EPOCH, "orders", "GET", "connection_refused", 502, "responded",
-				"req-older", null, 1);
+				"req-older", null, 1, "http");
 		RecentFailure newer = new RecentFailure(Instant.EPOCH, "orders", "GET", "connection_refused", 502, "responded",
-				"req-newer", null, 1);
+				"req-newer", null, 1, "http");
 		RecentFailure other = new RecentFailure(Instant.EPOCH, "orders", "GET", "connection_refused", 502, "responded",
-				"req-other", null, 1);
+				"req-other", null, 1, "http");
 		recorder.store(3, newer);
 		recorder.store(1, older);
 		recorder.store(2, other);
