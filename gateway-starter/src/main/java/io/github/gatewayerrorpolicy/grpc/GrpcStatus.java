@@ -20,8 +20,11 @@ import java.nio.charset.StandardCharsets;
 
 import io.github.gatewayerrorpolicy.classify.ErrorType;
 import org.jspecify.annotations.Nullable;
+import reactor.netty.http.server.HttpServerRequest;
 
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
 
 /**
  * How the gateway speaks to a gRPC client: which requests are gRPC calls, the
@@ -90,11 +93,36 @@ public final class GrpcStatus {
 	}
 
 	/**
+	 * Whether a request is a gRPC call that the gateway can answer in gRPC's terms: a
+	 * gRPC content type, over HTTP/2 (an HTTP/1.1 client with that content type is not a
+	 * gRPC client, and would read an empty 200 as a success).
+	 * @param request the request
+	 * @return whether it is a gRPC call
+	 */
+	public static boolean isGrpcCall(ServerHttpRequest request) {
+		if (!isGrpc(request.getHeaders())) {
+			return false;
+		}
+		try {
+			Object nativeRequest = ServerHttpRequestDecorator.getNativeRequest(request);
+			return !(nativeRequest instanceof HttpServerRequest reactorNetty)
+					|| reactorNetty.version().majorVersion() >= 2;
+		}
+		catch (IllegalArgumentException ex) {
+			// a request of another server, or of a test
+			return true;
+		}
+	}
+
+	/**
 	 * The gRPC status code for an answer of the policy: {@code RESOURCE_EXHAUSTED} when
-	 * the connection pool turned the request away, {@code DEADLINE_EXCEEDED} for a 504,
-	 * {@code UNAVAILABLE} for a 502, 503 or 429, and otherwise the code gRPC's own
-	 * mapping of HTTP statuses gives (400 {@code INTERNAL}, 401 {@code UNAUTHENTICATED},
-	 * 403 {@code PERMISSION_DENIED}, 404 {@code UNIMPLEMENTED}, else {@code UNKNOWN}).
+	 * the connection pool turned the request away; {@code UNAVAILABLE} for a request that
+	 * never reached the upstream (a connect or DNS timeout included, though answered 504
+	 * over HTTP: gRPC clients retry it), for a 502, 503 or 429; {@code DEADLINE_EXCEEDED}
+	 * for any other 504 (the upstream did not answer in time); and otherwise the code
+	 * gRPC's own mapping of HTTP statuses gives (400 {@code INTERNAL}, 401
+	 * {@code UNAUTHENTICATED}, 403 {@code PERMISSION_DENIED}, 404 {@code UNIMPLEMENTED},
+	 * else {@code UNKNOWN}).
 	 * @param type the error type, or {@code null} for an upstream status the route masks
 	 * @param status the HTTP status the policy chose
 	 * @return the gRPC status code
@@ -102,6 +130,9 @@ public final class GrpcStatus {
 	public static int code(@Nullable ErrorType type, int status) {
 		if (type == ErrorType.CONNECTION_LIMIT_REACHED) {
 			return RESOURCE_EXHAUSTED;
+		}
+		if (type == ErrorType.CONNECTION_TIMEOUT || type == ErrorType.DNS_TIMEOUT) {
+			return UNAVAILABLE;
 		}
 		return switch (status) {
 			case 504 -> DEADLINE_EXCEEDED;

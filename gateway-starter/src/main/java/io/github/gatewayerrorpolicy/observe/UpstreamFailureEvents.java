@@ -31,7 +31,7 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
-import org.springframework.http.HttpHeaders;
+import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
@@ -84,7 +84,7 @@ public class UpstreamFailureEvents {
 		UpstreamFailureEvent event = new UpstreamFailureEvent(Instant.now(), (route != null) ? route.getId() : null,
 				exchange.getRequest().getMethod().name(), type, status, outcome, exchange.getRequest().getId(),
 				this.traceIds.traceId(exchange), waited, RetryAttempts.attempts(exchange), error,
-				protocol(exchange.getRequest().getHeaders()));
+				protocol(exchange.getRequest()));
 		for (int i = 0; i < this.listeners.size(); i++) {
 			try {
 				this.listeners.get(i).onUpstreamFailure(event, exchange);
@@ -115,11 +115,11 @@ public class UpstreamFailureEvents {
 				+ ((unlogged > 0) ? " (" + unlogged + " more failures since the last report)" : ""), ex);
 	}
 
-	private static String protocol(HttpHeaders headers) {
-		if (GrpcStatus.isGrpc(headers)) {
+	private static String protocol(ServerHttpRequest request) {
+		if (GrpcStatus.isGrpcCall(request)) {
 			return UpstreamFailureEvent.GRPC;
 		}
-		return "websocket".equalsIgnoreCase(headers.getUpgrade()) ? UpstreamFailureEvent.WEBSOCKET
+		return "websocket".equalsIgnoreCase(request.getHeaders().getUpgrade()) ? UpstreamFailureEvent.WEBSOCKET
 				: UpstreamFailureEvent.HTTP;
 	}
 

@@ -211,15 +211,20 @@ public class ErrorResponseWriter {
 	 * nothing needs copying. Asked of Netty's headers, which count without allocating.
 	 */
 	private static boolean onlyTransferEncoding(ServerHttpResponse response) {
-		while (response instanceof ServerHttpResponseDecorator decorator) {
-			response = decorator.getDelegate();
-		}
-		if (response instanceof AbstractServerHttpResponse server
-				&& server.getNativeResponse() instanceof HttpServerResponse nativeResponse) {
+		HttpServerResponse nativeResponse = nativeResponse(response);
+		if (nativeResponse != null) {
 			io.netty.handler.codec.http.HttpHeaders headers = nativeResponse.responseHeaders();
 			return headers.size() == 1 && headers.contains(HttpHeaderNames.TRANSFER_ENCODING);
 		}
 		return false;
+	}
+
+	private static @Nullable HttpServerResponse nativeResponse(ServerHttpResponse response) {
+		while (response instanceof ServerHttpResponseDecorator decorator) {
+			response = decorator.getDelegate();
+		}
+		return (response instanceof AbstractServerHttpResponse server
+				&& server.getNativeResponse() instanceof HttpServerResponse nativeResponse) ? nativeResponse : null;
 	}
 
 	private Mono<Void> write(ServerWebExchange exchange, ErrorPolicy policy, UpstreamError error,
@@ -227,7 +232,7 @@ public class ErrorResponseWriter {
 		ServerHttpResponse response = exchange.getResponse();
 		HttpHeaders headers = response.getHeaders();
 		removeUpstreamHeaders(exchange, headers);
-		if (GrpcStatus.isGrpc(exchange.getRequest().getHeaders())) {
+		if (GrpcStatus.isGrpcCall(exchange.getRequest())) {
 			return writeGrpc(response, error, proxyStatus);
 		}
 		response.setStatusCode(error.status());
@@ -254,6 +259,12 @@ public class ErrorResponseWriter {
 	private static Mono<Void> writeGrpc(ServerHttpResponse response, UpstreamError error,
 			@Nullable String proxyStatus) {
 		HttpHeaders headers = response.getHeaders();
+		HttpServerResponse nativeResponse = nativeResponse(response);
+		if (nativeResponse != null) {
+			// no trailers of a masked upstream answer: the one header block is the status
+			nativeResponse.trailerHeaders((trailers) -> {
+			});
+		}
 		response.setStatusCode(HttpStatus.OK);
 		headers.remove(HttpHeaders.CONTENT_LENGTH);
 		headers.set(HttpHeaders.CONTENT_TYPE, GrpcStatus.CONTENT_TYPE);

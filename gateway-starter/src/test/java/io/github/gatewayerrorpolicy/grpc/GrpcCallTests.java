@@ -19,7 +19,15 @@ package io.github.gatewayerrorpolicy.grpc;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import javax.net.ssl.SSLContext;
 
 import io.github.gatewayerrorpolicy.test.TestGateway;
 import io.github.gatewayerrorpolicy.upstreams.ReservedPort;
@@ -42,6 +50,7 @@ import io.grpc.testing.protobuf.SimpleServiceGrpc;
 import io.grpc.testing.protobuf.SimpleServiceGrpc.SimpleServiceBlockingStub;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -83,6 +92,11 @@ class GrpcCallTests {
 
 	static final ReservedPort REFUSED = ReservedPort.reserve();
 
+	static final ReservedPort EJECTED = ReservedPort.reserve();
+
+	static final Metadata.Key<String> PUSHBACK = Metadata.Key.of("grpc-retry-pushback-ms",
+			Metadata.ASCII_STRING_MARSHALLER);
+
 	static final Metadata.Key<String> TARGET = Metadata.Key.of("x-target", Metadata.ASCII_STRING_MARSHALLER);
 
 	static final Metadata.Key<String> PROXY_STATUS = Metadata.Key.of("proxy-status", Metadata.ASCII_STRING_MARSHALLER);
@@ -95,11 +109,26 @@ class GrpcCallTests {
 
 	ManagedChannel channel;
 
+	/**
+	 * The response headers of the last call, if it had any before its trailers.
+	 */
+	final AtomicReference<Metadata> headers = new AtomicReference<>();
+
 	@DynamicPropertySource
 	static void routes(DynamicPropertyRegistry registry) {
 		route(registry, 0, "grpc-ok", "https://127.0.0.1:" + UPSTREAM.getPort(), null);
 		route(registry, 1, "grpc-refused", "https://127.0.0.1:" + REFUSED.port(), null);
 		route(registry, 2, "grpc-slow", "https://127.0.0.1:" + UPSTREAM.getPort(), "500");
+		route(registry, 3, "grpc-ejected", "https://127.0.0.1:" + EJECTED.port(), null);
+		String prefix = "spring.cloud.gateway.server.webflux.routes[3].metadata.error-policy.health.";
+		registry.add(prefix + "enabled", () -> "true");
+		registry.add(prefix + "consecutive-failures", () -> "1");
+		registry.add(prefix + "base-ejection-time", () -> "30s");
+	}
+
+	@AfterAll
+	static void stopUpstream() throws InterruptedException {
+		UPSTREAM.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
 	}
 
 	private static void route(DynamicPropertyRegistry registry, int index, String id, String uri,
@@ -131,6 +160,7 @@ class GrpcCallTests {
 	@Test
 	void aHealthyCallSucceeds() {
 		assertThat(stub("grpc-ok", null).unaryRpc(request("world")).getResponseMessage()).isEqualTo("hello world");
+		assertThat(this.headers.get()).as("a response with headers, a message and trailers").isNotNull();
 	}
 
 	@Test
@@ -141,6 +171,10 @@ class GrpcCallTests {
 				assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
 				assertThat(error.getStatus().getDescription()).isEqualTo("no such thing");
 				assertThat(error.getTrailers().get(PROXY_STATUS)).isNull();
+				// Spring Cloud Gateway sends the upstream's Trailers-Only answer as
+				// headers
+				// and trailers; the policy adds nothing to either
+				assertThat(this.headers.get().get(PROXY_STATUS)).isNull();
 			});
 	}
 
@@ -155,6 +189,7 @@ class GrpcCallTests {
 				assertThat(error.getTrailers().get(PROXY_STATUS)).isEqualTo("test-gateway; error=connection_refused");
 				assertThat(error.getMessage()).doesNotContain(String.valueOf(REFUSED.port()))
 					.doesNotContain("text/html");
+				assertThat(this.headers.get()).as("Trailers-Only: one header block, no message").isNull();
 			});
 		assertThat(refusedCount()).as("counted with the status the policy chose").isEqualTo(before + 1);
 		assertThat(output).contains("route=grpc-refused error=connection_refused status=502 outcome=responded")
@@ -181,6 +216,40 @@ class GrpcCallTests {
 		assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(5000);
 	}
 
+	@Test
+	void anEjectedUpstreamTellsTheClientWhenToComeBack() {
+		assertThatExceptionOfType(StatusRuntimeException.class)
+			.isThrownBy(() -> stub("grpc-ejected", null).unaryRpc(request("world")))
+			.satisfies((error) -> assertThat(error.getStatus().getDescription()).isEqualTo("Connection refused"));
+		assertThatExceptionOfType(StatusRuntimeException.class)
+			.isThrownBy(() -> stub("grpc-ejected", null).unaryRpc(request("world")))
+			.satisfies((error) -> {
+				assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+				assertThat(error.getStatus().getDescription()).isEqualTo("Destination unavailable");
+				assertThat(error.getTrailers().get(PROXY_STATUS))
+					.isEqualTo("test-gateway; error=destination_unavailable");
+				assertThat(Long.parseLong(error.getTrailers().get(PUSHBACK))).isBetween(25_000L, 30_000L);
+			});
+	}
+
+	@Test
+	void anHttp11RequestWithTheGrpcContentTypeGetsAnHttpAnswer() throws Exception {
+		SSLContext tls = SSLContext.getInstance("TLS");
+		tls.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
+		HttpResponse<String> response = HttpClient.newBuilder()
+			.version(HttpClient.Version.HTTP_1_1)
+			.sslContext(tls)
+			.build()
+			.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + this.port + "/any"))
+				.header("Content-Type", "application/grpc")
+				.header("x-target", "grpc-refused")
+				.POST(HttpRequest.BodyPublishers.noBody())
+				.timeout(Duration.ofSeconds(10))
+				.build(), HttpResponse.BodyHandlers.ofString());
+		assertThat(response.statusCode()).isEqualTo(502);
+		assertThat(response.headers().firstValue("grpc-status")).isEmpty();
+	}
+
 	private double refusedCount() {
 		Counter counter = this.registry.find("gateway.upstream.failures")
 			.tag("route", "grpc-refused")
@@ -197,7 +266,8 @@ class GrpcCallTests {
 			headers.put(Metadata.Key.of("accept-language", Metadata.ASCII_STRING_MARSHALLER), language);
 		}
 		return SimpleServiceGrpc.newBlockingStub(this.channel)
-			.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+			.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers),
+					MetadataUtils.newCaptureMetadataInterceptor(this.headers, new AtomicReference<>()))
 			.withDeadlineAfter(10, TimeUnit.SECONDS);
 	}
 

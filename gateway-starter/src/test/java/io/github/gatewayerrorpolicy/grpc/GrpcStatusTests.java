@@ -41,10 +41,12 @@ class GrpcStatusTests {
 	}
 
 	@Test
-	void statusesMapAsGrpcAndTheIssueSay() {
+	void statusesMapAsGrpcClientsExpect() {
 		assertThat(GrpcStatus.code(ErrorType.CONNECTION_REFUSED, 502)).isEqualTo(14);
 		assertThat(GrpcStatus.code(ErrorType.DESTINATION_UNAVAILABLE, 503)).isEqualTo(14);
 		assertThat(GrpcStatus.code(ErrorType.HTTP_RESPONSE_TIMEOUT, 504)).isEqualTo(4);
+		assertThat(GrpcStatus.code(ErrorType.CONNECTION_TIMEOUT, 504)).as("never reached the upstream").isEqualTo(14);
+		assertThat(GrpcStatus.code(null, 504)).as("a masked upstream 504").isEqualTo(4);
 		assertThat(GrpcStatus.code(ErrorType.CONNECTION_LIMIT_REACHED, 503)).isEqualTo(8);
 		assertThat(GrpcStatus.code(null, 500)).as("a masked upstream 500").isEqualTo(2);
 		assertThat(GrpcStatus.code(ErrorType.HTTP_REQUEST_ERROR, 400)).isEqualTo(13);
