@@ -31,6 +31,7 @@ import io.github.gatewayerrorpolicy.health.HealthPolicy;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
 import io.github.gatewayerrorpolicy.policy.ProxyStatus;
 import io.github.gatewayerrorpolicy.retry.RetryPolicy;
+import io.github.gatewayerrorpolicy.stale.StalePolicy;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpStatus;
@@ -55,6 +56,8 @@ final class ErrorPolicyFactory {
 	static final int MAX_ATTEMPTS = 10;
 
 	static final DataSize MAX_KEPT_BODY = DataSize.ofMegabytes(16);
+
+	static final long MAX_STALE_ENTRY_SIZE = DataSize.ofMegabytes(64).toBytes();
 
 	private static final Pattern TEMPLATE_NAME = Pattern.compile("[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*");
 
@@ -122,7 +125,22 @@ final class ErrorPolicyFactory {
 				template(prefix + ".page.template", page.getTemplate())));
 		policy.health(health(properties.getHealth(), prefix + ".health"));
 		policy.retry(retry(properties.getRetry(), prefix + ".retry"));
+		policy.stale(stale(properties.getStaleIfError(), prefix + ".stale-if-error"));
 		return policy.build();
+	}
+
+	private static StalePolicy stale(GatewayErrorPolicyProperties.StaleIfError stale, String prefix) {
+		Duration maxStale = stale.getMaxStale();
+		if (maxStale == null || maxStale.isNegative()) {
+			throw new InvalidErrorPolicyException(prefix + ".max-stale", maxStale,
+					"a duration of 0 or more, e.g. 10m (0 keeps only what the upstream allows)");
+		}
+		DataSize maxEntrySize = stale.getMaxEntrySize();
+		if (maxEntrySize == null || maxEntrySize.toBytes() < 0 || maxEntrySize.toBytes() > MAX_STALE_ENTRY_SIZE) {
+			throw new InvalidErrorPolicyException(prefix + ".max-entry-size", maxEntrySize,
+					"a size from 0B to " + DataSize.ofBytes(MAX_STALE_ENTRY_SIZE).toMegabytes() + "MB");
+		}
+		return new StalePolicy(stale.isEnabled(), maxStale, maxEntrySize.toBytes());
 	}
 
 	private static HealthPolicy health(GatewayErrorPolicyProperties.Health health, String prefix) {
@@ -248,6 +266,19 @@ final class ErrorPolicyFactory {
 		if (recent < 0 || recent > MAX_RECENT_FAILURES) {
 			throw new InvalidErrorPolicyException(prefix + ".endpoint.recent-failures", recent,
 					"a number from 0 to " + MAX_RECENT_FAILURES);
+		}
+		GatewayErrorPolicyProperties.StaleIfError stale = properties.getStaleIfError();
+		if (stale.getStore() == null) {
+			throw new InvalidErrorPolicyException(prefix + ".stale-if-error.store", null, "memory or redis");
+		}
+		if (stale.getMaxEntries() < 1) {
+			throw new InvalidErrorPolicyException(prefix + ".stale-if-error.max-entries", stale.getMaxEntries(),
+					"1 or more");
+		}
+		DataSize total = stale.getMaxTotalSize();
+		if (total == null || total.toBytes() < 1) {
+			throw new InvalidErrorPolicyException(prefix + ".stale-if-error.max-total-size", total,
+					"a size of 1B or more, e.g. 64MB");
 		}
 	}
 

@@ -45,6 +45,10 @@ import io.github.gatewayerrorpolicy.policy.PerRouteState;
 import io.github.gatewayerrorpolicy.retry.RetryBudget;
 import io.github.gatewayerrorpolicy.retry.RetryFilter;
 import io.github.gatewayerrorpolicy.retry.RetryListener;
+import io.github.gatewayerrorpolicy.stale.MemoryStaleStore;
+import io.github.gatewayerrorpolicy.stale.RedisStaleStore;
+import io.github.gatewayerrorpolicy.stale.StaleResponses;
+import io.github.gatewayerrorpolicy.stale.StaleStore;
 import io.github.gatewayerrorpolicy.web.ErrorMessages;
 import io.github.gatewayerrorpolicy.web.ErrorResponseWriter;
 import io.github.gatewayerrorpolicy.web.HtmlErrorRenderer;
@@ -66,6 +70,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -81,6 +86,10 @@ import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
+import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
+import org.springframework.data.redis.core.ReactiveRedisTemplate;
+import org.springframework.data.redis.serializer.RedisSerializationContext;
+import org.springframework.data.redis.serializer.RedisSerializer;
 import org.springframework.http.codec.ServerCodecConfigurer;
 import org.springframework.web.reactive.socket.client.WebSocketClient;
 import org.springframework.web.reactive.socket.server.WebSocketService;
@@ -93,7 +102,8 @@ import org.springframework.web.reactive.socket.server.WebSocketService;
  */
 @AutoConfiguration(afterName = { "org.springframework.cloud.gateway.config.GatewayAutoConfiguration",
 		"org.springframework.boot.thymeleaf.autoconfigure.ThymeleafAutoConfiguration",
-		"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration" })
+		"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+		"org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration" })
 @ConditionalOnWebApplication(type = Type.REACTIVE)
 @ConditionalOnClass(GlobalFilter.class)
 @ConditionalOnBooleanProperty(name = "gateway.error-policy.enabled", matchIfMissing = true)
@@ -204,8 +214,26 @@ public final class GatewayErrorPolicyAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	UpstreamFailureFilter upstreamFailureFilter(ErrorPolicyResolver policies, UpstreamFailureEvents events,
-			UpstreamFailureClassifier classifier, UpstreamHealth health) {
-		return new UpstreamFailureFilter(policies, events, classifier, health);
+			UpstreamFailureClassifier classifier, UpstreamHealth health, ObjectProvider<StaleResponses> stale) {
+		return new UpstreamFailureFilter(policies, events, classifier, health, stale.getIfAvailable());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	StaleResponses staleResponses(ErrorPolicyResolver policies, ObjectProvider<StaleStore> stores,
+			UpstreamFailureEvents events, GatewayErrorPolicyProperties properties, Environment environment) {
+		ErrorPolicyFactory.validateGlobal(properties);
+		GatewayErrorPolicyProperties.StaleIfError stale = properties.getStaleIfError();
+		StaleStore store = stores.getIfAvailable();
+		if (store == null) {
+			if (stale.getStore() == GatewayErrorPolicyProperties.StaleIfError.Store.REDIS) {
+				throw new InvalidErrorPolicyException(GatewayErrorPolicyProperties.PREFIX + ".stale-if-error.store",
+						"redis", "memory, or redis with Spring Data Redis configured (spring.data.redis.*)");
+			}
+			store = new MemoryStaleStore(stale.getMaxEntries(), stale.getMaxTotalSize().toBytes());
+		}
+		return new StaleResponses(policies, store, events,
+				environment.getProperty("spring.application.name", "gateway"), System::currentTimeMillis);
 	}
 
 	@Bean
@@ -233,15 +261,40 @@ public final class GatewayErrorPolicyAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	UpstreamResponseBodyFilter upstreamResponseBodyFilter(ErrorResponseWriter writer) {
-		return new UpstreamResponseBodyFilter(writer);
+	UpstreamResponseBodyFilter upstreamResponseBodyFilter(ErrorResponseWriter writer,
+			ObjectProvider<StaleResponses> stale) {
+		return new UpstreamResponseBodyFilter(writer, stale.getIfAvailable());
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	UpstreamErrorWebExceptionHandler upstreamErrorWebExceptionHandler(UpstreamFailureClassifier classifier,
-			ErrorPolicyResolver policies, ErrorResponseWriter writer, UpstreamFailureEvents events) {
-		return new UpstreamErrorWebExceptionHandler(classifier, policies, writer, events);
+			ErrorPolicyResolver policies, ErrorResponseWriter writer, UpstreamFailureEvents events,
+			ObjectProvider<StaleResponses> stale) {
+		return new UpstreamErrorWebExceptionHandler(classifier, policies, writer, events, stale.getIfAvailable());
+	}
+
+	/**
+	 * Keeps stale-if-error responses in Redis where the application asks for it and
+	 * configures Spring Data Redis's reactive connection factory.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass({ ReactiveRedisConnectionFactory.class, ReactiveRedisTemplate.class })
+	@ConditionalOnBean(ReactiveRedisConnectionFactory.class)
+	@ConditionalOnProperty(name = "gateway.error-policy.stale-if-error.store", havingValue = "redis")
+	static class RedisStaleStoreConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean(StaleStore.class)
+		RedisStaleStore redisStaleStore(ReactiveRedisConnectionFactory connectionFactory) {
+			RedisSerializationContext<String, byte[]> serialization = RedisSerializationContext
+				.<String, byte[]>newSerializationContext(RedisSerializer.string())
+				.value(RedisSerializer.byteArray())
+				.build();
+			return new RedisStaleStore(new ReactiveRedisTemplate<>(connectionFactory, serialization),
+					RedisStaleStore.READ_TIMEOUT, RedisStaleStore.WRITE_TIMEOUT, System::nanoTime);
+		}
+
 	}
 
 	/**

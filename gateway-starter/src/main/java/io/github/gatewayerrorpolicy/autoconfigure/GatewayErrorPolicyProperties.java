@@ -116,6 +116,8 @@ public class GatewayErrorPolicyProperties {
 
 	private final Retry retry = new Retry();
 
+	private final StaleIfError staleIfError = new StaleIfError();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -206,6 +208,10 @@ public class GatewayErrorPolicyProperties {
 
 	public Retry getRetry() {
 		return this.retry;
+	}
+
+	public StaleIfError getStaleIfError() {
+		return this.staleIfError;
 	}
 
 	/**
@@ -663,6 +669,113 @@ public class GatewayErrorPolicyProperties {
 
 		public void setTemplate(@Nullable String template) {
 			this.template = template;
+		}
+
+	}
+
+	/**
+	 * Serving the last good response when the upstream fails (RFC 5861
+	 * {@code stale-if-error}): which responses are kept, for how long, and where.
+	 */
+	public static class StaleIfError {
+
+		/**
+		 * Whether a failed GET is answered with a kept response where HTTP allows it:
+		 * where the upstream's {@code Cache-Control} says {@code stale-if-error}, or the
+		 * route's {@code max-stale} is set.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * How long after it stops being fresh a route's GET response is kept and served
+		 * on error without the upstream's say-so; 0 keeps only what the upstream allows.
+		 */
+		private Duration maxStale = Duration.ZERO;
+
+		/**
+		 * Where responses are kept: in this gateway's memory, or in Redis, shared by
+		 * every gateway using it (needs Spring Data Redis configured); global only.
+		 */
+		private Store store = Store.MEMORY;
+
+		/**
+		 * The most responses the memory store keeps; global only.
+		 */
+		private int maxEntries = 10_000;
+
+		/**
+		 * The most bytes of response bodies the memory store keeps in all; global only.
+		 */
+		private DataSize maxTotalSize = DataSize.ofMegabytes(64);
+
+		/**
+		 * The largest response body that is kept; a larger one passes without being kept.
+		 */
+		private DataSize maxEntrySize = DataSize.ofMegabytes(1);
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public Duration getMaxStale() {
+			return this.maxStale;
+		}
+
+		public void setMaxStale(Duration maxStale) {
+			this.maxStale = maxStale;
+		}
+
+		public Store getStore() {
+			return this.store;
+		}
+
+		public void setStore(Store store) {
+			this.store = store;
+		}
+
+		public int getMaxEntries() {
+			return this.maxEntries;
+		}
+
+		public void setMaxEntries(int maxEntries) {
+			this.maxEntries = maxEntries;
+		}
+
+		public DataSize getMaxTotalSize() {
+			return this.maxTotalSize;
+		}
+
+		public void setMaxTotalSize(DataSize maxTotalSize) {
+			this.maxTotalSize = maxTotalSize;
+		}
+
+		public DataSize getMaxEntrySize() {
+			return this.maxEntrySize;
+		}
+
+		public void setMaxEntrySize(DataSize maxEntrySize) {
+			this.maxEntrySize = maxEntrySize;
+		}
+
+		/**
+		 * Where kept responses are stored.
+		 */
+		public enum Store {
+
+			/**
+			 * In this gateway's memory (Caffeine), bounded by entries and bytes.
+			 */
+			MEMORY,
+
+			/**
+			 * In Redis, through Spring Data Redis, shared by every gateway that uses it.
+			 */
+			REDIS
+
 		}
 
 	}

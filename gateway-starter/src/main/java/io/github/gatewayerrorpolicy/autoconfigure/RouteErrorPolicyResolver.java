@@ -64,7 +64,8 @@ public class RouteErrorPolicyResolver implements ErrorPolicyResolver, PerRouteSt
 	private static final Log logger = LogFactory.getLog(RouteErrorPolicyResolver.class);
 
 	private static final List<String> GLOBAL_ONLY = List.of("read-timeout", "problem-type-base", "logging", "endpoint",
-			"pool", "health.max-tracked-upstreams");
+			"pool", "health.max-tracked-upstreams", "stale-if-error.store", "stale-if-error.max-entries",
+			"stale-if-error.max-total-size");
 
 	private final ErrorPolicy global;
 

@@ -38,6 +38,8 @@ import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
 import io.github.gatewayerrorpolicy.policy.ProxyStatus;
 import io.github.gatewayerrorpolicy.retry.RetryAttempts;
 import io.github.gatewayerrorpolicy.retry.RetryAttempts.StatusRetry;
+import io.github.gatewayerrorpolicy.stale.StaleAnswer;
+import io.github.gatewayerrorpolicy.stale.StaleResponses;
 import io.github.gatewayerrorpolicy.web.ErrorResponseWriter;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -102,12 +104,29 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 
 	private final UpstreamHealth health;
 
+	private final @Nullable StaleResponses stale;
+
 	public UpstreamFailureFilter(ErrorPolicyResolver policies, UpstreamFailureEvents events,
 			UpstreamFailureClassifier classifier, UpstreamHealth health) {
+		this(policies, events, classifier, health, null);
+	}
+
+	/**
+	 * Create the filter.
+	 * @param policies the policy of each route
+	 * @param events where failures are published
+	 * @param classifier the classifier of upstream failures
+	 * @param health the health of upstreams
+	 * @param stale the kept responses an upstream's error response may be replaced with,
+	 * if stale-if-error is on
+	 */
+	public UpstreamFailureFilter(ErrorPolicyResolver policies, UpstreamFailureEvents events,
+			UpstreamFailureClassifier classifier, UpstreamHealth health, @Nullable StaleResponses stale) {
 		this.policies = policies;
 		this.events = events;
 		this.classifier = classifier;
 		this.health = health;
+		this.stale = stale;
 	}
 
 	@Override
@@ -211,6 +230,29 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 		if (!policy.isEnabled()) {
 			return Mono.empty();
 		}
+		StaleResponses stale = this.stale;
+		if (stale != null && StaleResponses.REPLACED_STATUSES.contains(status.value())) {
+			return stale.find(exchange, policy).map((kept) -> {
+				// the kept response is written once the route's filters are done
+				exchange.getAttributes().remove(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
+				drain(connection).subscribe();
+				new StaleAnswer(policy, kept, status.value()).put(exchange);
+				return Boolean.TRUE;
+			})
+				.defaultIfEmpty(Boolean.FALSE)
+				.flatMap((served) -> served ? Mono.empty()
+						: Mono.defer(() -> onUpstreamError(exchange, policy, status, connection)));
+		}
+		return onUpstreamError(exchange, policy, status, connection);
+	}
+
+	/**
+	 * The upstream answered with a 5xx that no kept response replaces: pass it on with
+	 * {@code received-status}, or mask it.
+	 */
+	private Mono<Void> onUpstreamError(ServerWebExchange exchange, ErrorPolicy policy, HttpStatusCode status,
+			Connection connection) {
+		ServerHttpResponse response = exchange.getResponse();
 		HttpStatus known = HttpStatus.resolve(status.value());
 		if (known == null || !policy.masks(status.value())) {
 			this.events.publish(exchange, null, status.value(), Outcome.PASSED_THROUGH, null);

@@ -17,7 +17,10 @@ package io.github.gatewayerrorpolicy.filter;
 
 import io.github.gatewayerrorpolicy.classify.UpstreamFailure;
 import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
+import io.github.gatewayerrorpolicy.stale.StaleAnswer;
+import io.github.gatewayerrorpolicy.stale.StaleResponses;
 import io.github.gatewayerrorpolicy.web.ErrorResponseWriter;
+import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -28,6 +31,7 @@ import org.springframework.cloud.gateway.filter.NettyWriteResponseFilter;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.HttpStatusCode;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.web.server.ServerWebExchange;
@@ -57,8 +61,21 @@ public class UpstreamResponseBodyFilter implements GlobalFilter, Ordered {
 
 	private final ErrorResponseWriter writer;
 
+	private final @Nullable StaleResponses stale;
+
 	public UpstreamResponseBodyFilter(ErrorResponseWriter writer) {
+		this(writer, null);
+	}
+
+	/**
+	 * Create the filter.
+	 * @param writer the writer of the gateway's answers
+	 * @param stale what serves a kept response in place of an upstream's error response,
+	 * if stale-if-error is on
+	 */
+	public UpstreamResponseBodyFilter(ErrorResponseWriter writer, @Nullable StaleResponses stale) {
 		this.writer = writer;
+		this.stale = stale;
 	}
 
 	@Override
@@ -74,6 +91,10 @@ public class UpstreamResponseBodyFilter implements GlobalFilter, Ordered {
 	 * headers it keeps, and instead of Spring Cloud Gateway's copy of the upstream body.
 	 */
 	private Mono<Void> writeMaskedAnswer(ServerWebExchange exchange) {
+		StaleAnswer stale = (this.stale != null) ? StaleAnswer.of(exchange) : null;
+		if (stale != null && this.stale != null) {
+			return this.stale.serve(exchange, stale.policy(), stale.kept(), null, stale.upstreamStatus());
+		}
 		MaskedAnswer masked = MaskedAnswer.of(exchange);
 		if (masked != null) {
 			return this.writer.writeMasked(exchange, masked.policy(), masked.status(), masked.retryAfter(),
@@ -103,7 +124,7 @@ public class UpstreamResponseBodyFilter implements GlobalFilter, Ordered {
 		return ORDER;
 	}
 
-	private static final class BodyRecordingResponse extends ServerHttpResponseDecorator {
+	private final class BodyRecordingResponse extends ServerHttpResponseDecorator {
 
 		private final ServerWebExchange exchange;
 
@@ -114,6 +135,7 @@ public class UpstreamResponseBodyFilter implements GlobalFilter, Ordered {
 
 		@Override
 		public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
+			body = keeping(body);
 			if (body instanceof Mono<? extends DataBuffer> single) {
 				// a body in one buffer (the gateway's own answers) stays a Mono, which
 				// the
@@ -137,6 +159,20 @@ public class UpstreamResponseBodyFilter implements GlobalFilter, Ordered {
 		 */
 		private static <T> Flux<T> errorAfterDemand(Flux<T> body) {
 			return body.materialize().dematerialize();
+		}
+
+		/**
+		 * The body with a copy kept for stale-if-error, where the response is an
+		 * upstream's that may be kept.
+		 */
+		private Publisher<? extends DataBuffer> keeping(Publisher<? extends DataBuffer> body) {
+			StaleResponses stale = UpstreamResponseBodyFilter.this.stale;
+			HttpStatusCode status = getStatusCode();
+			if (stale == null || status == null
+					|| this.exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR) == null) {
+				return body;
+			}
+			return stale.keeping(this.exchange, status.value(), getHeaders(), body);
 		}
 
 		private void record(Throwable error) {

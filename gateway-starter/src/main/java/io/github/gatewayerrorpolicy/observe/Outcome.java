@@ -37,7 +37,13 @@ public enum Outcome {
 	 * The request was not sent: its upstream is ejected after repeated failures, and the
 	 * gateway answered at once.
 	 */
-	EJECTED("ejected");
+	EJECTED("ejected"),
+
+	/**
+	 * The failure was hidden: the client got the last good response the gateway had kept,
+	 * marked stale (RFC 5861 {@code stale-if-error}).
+	 */
+	SERVED_STALE("served-stale");
 
 	private final String tag;
 

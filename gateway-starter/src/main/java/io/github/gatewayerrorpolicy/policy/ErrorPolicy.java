@@ -27,6 +27,7 @@ import java.util.Set;
 import io.github.gatewayerrorpolicy.classify.ErrorType;
 import io.github.gatewayerrorpolicy.health.HealthPolicy;
 import io.github.gatewayerrorpolicy.retry.RetryPolicy;
+import io.github.gatewayerrorpolicy.stale.StalePolicy;
 import org.jspecify.annotations.Nullable;
 
 import org.springframework.http.HttpStatus;
@@ -60,6 +61,8 @@ public final class ErrorPolicy {
 
 	private final RetryPolicy retry;
 
+	private final StalePolicy stale;
+
 	private ErrorPolicy(Builder builder) {
 		this.enabled = builder.enabled;
 		this.statuses = Collections.unmodifiableMap(new EnumMap<>(builder.statuses));
@@ -71,6 +74,7 @@ public final class ErrorPolicy {
 		this.mediaTypes = List.copyOf(builder.mediaTypes);
 		this.health = builder.health;
 		this.retry = builder.retry;
+		this.stale = builder.stale;
 	}
 
 	public static Builder builder() {
@@ -171,6 +175,14 @@ public final class ErrorPolicy {
 	}
 
 	/**
+	 * Return when the route answers a failed request with a kept response.
+	 * @return the stale-if-error settings
+	 */
+	public StalePolicy stale() {
+		return this.stale;
+	}
+
+	/**
 	 * Settings of the page shown to people.
 	 *
 	 * @param siteName the name of the site, shown on the page
@@ -213,6 +225,8 @@ public final class ErrorPolicy {
 		private HealthPolicy health = HealthPolicy.DEFAULT;
 
 		private RetryPolicy retry = RetryPolicy.DEFAULT;
+
+		private StalePolicy stale = StalePolicy.DEFAULT;
 
 		private Builder() {
 		}
@@ -266,6 +280,11 @@ public final class ErrorPolicy {
 
 		public Builder retry(RetryPolicy retry) {
 			this.retry = retry;
+			return this;
+		}
+
+		public Builder stale(StalePolicy stale) {
+			this.stale = stale;
 			return this;
 		}
 

@@ -24,6 +24,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.github.gatewayerrorpolicy.observe.ClientRequest;
 import io.github.gatewayerrorpolicy.classify.ErrorType;
 import org.jspecify.annotations.Nullable;
 

@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import io.github.gatewayerrorpolicy.observe.ClientRequest;
 import io.github.gatewayerrorpolicy.classify.ErrorType;
 import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
 import io.github.gatewayerrorpolicy.grpc.GrpcStatus;

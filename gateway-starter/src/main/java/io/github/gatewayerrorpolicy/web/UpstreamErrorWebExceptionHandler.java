@@ -26,6 +26,7 @@ import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvent;
 import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvents;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
+import io.github.gatewayerrorpolicy.stale.StaleResponses;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.netty.Connection;
@@ -71,8 +72,25 @@ public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Or
 
 	private final UpstreamFailureEvents events;
 
+	private final @Nullable StaleResponses stale;
+
 	public UpstreamErrorWebExceptionHandler(UpstreamFailureClassifier classifier, ErrorPolicyResolver policies,
 			ErrorResponseWriter writer, UpstreamFailureEvents events) {
+		this(classifier, policies, writer, events, null);
+	}
+
+	/**
+	 * Create the handler.
+	 * @param classifier the classifier of upstream failures
+	 * @param policies the policy of each route
+	 * @param writer the writer of the gateway's answers
+	 * @param events where failures are published
+	 * @param stale the kept responses a failure may be answered with, if stale-if-error
+	 * is on
+	 */
+	public UpstreamErrorWebExceptionHandler(UpstreamFailureClassifier classifier, ErrorPolicyResolver policies,
+			ErrorResponseWriter writer, UpstreamFailureEvents events, @Nullable StaleResponses stale) {
+		this.stale = stale;
 		this.classifier = classifier;
 		this.policies = policies;
 		this.writer = writer;
@@ -106,6 +124,19 @@ public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Or
 			this.events.publish(exchange, type, (sent != null) ? sent.value() : 0, Outcome.ABORTED, ex);
 			return abort(response) ? Mono.empty() : Mono.error(ex);
 		}
+		StaleResponses stale = this.stale;
+		if (stale != null && StaleResponses.REPLACED_STATUSES.contains(policy.status(type).value())) {
+			UpstreamPhase phase = failure.phase();
+			return stale.find(exchange, policy)
+				.flatMap((kept) -> stale.serve(exchange, policy, kept, type, 0).thenReturn(Boolean.TRUE))
+				.defaultIfEmpty(Boolean.FALSE)
+				.flatMap((served) -> served ? Mono.empty() : answer(exchange, policy, type, phase, ejected, ex));
+		}
+		return answer(exchange, policy, type, failure.phase(), ejected, ex);
+	}
+
+	private Mono<Void> answer(ServerWebExchange exchange, ErrorPolicy policy, ErrorType type, UpstreamPhase phase,
+			@Nullable UpstreamEjectedException ejected, Throwable ex) {
 		if (ejected != null) {
 			// not sent: counted as turned away, not as a failure of the upstream call
 			UpstreamFailureEvent event = this.events.publish(exchange, type, policy.status(type).value(),
@@ -114,7 +145,7 @@ public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Or
 		}
 		UpstreamFailureEvent event = this.events.publish(exchange, type, policy.status(type).value(), Outcome.RESPONDED,
 				ex);
-		return this.writer.writeFailure(exchange, policy, type, failure.phase(), event.traceId());
+		return this.writer.writeFailure(exchange, policy, type, phase, event.traceId());
 	}
 
 	/**

@@ -104,6 +104,29 @@ class InvalidSettingsStartupTests {
 		assertThat(output).contains("Reason: expected 0 or more");
 	}
 
+	@Test
+	void redisStoreWithoutRedis(CapturedOutput output) {
+		assertDoesNotStart(output, "gateway.error-policy.stale-if-error.store", "redis",
+				"gateway.error-policy.stale-if-error.store=redis");
+		assertThat(output).contains("Reason: expected memory, or redis with Spring Data Redis configured");
+	}
+
+	@Test
+	void negativeMaxStaleOnARoute(CapturedOutput output) {
+		assertDoesNotStart(output,
+				"spring.cloud.gateway.server.webflux.routes[id=orders].metadata.error-policy.stale-if-error.max-stale",
+				"PT-1S", ROUTE + "metadata.error-policy.stale-if-error.max-stale=-1s");
+		assertThat(output).contains("Reason: expected a duration of 0 or more");
+	}
+
+	@Test
+	void storeOnARoute(CapturedOutput output) {
+		assertDoesNotStart(output,
+				"spring.cloud.gateway.server.webflux.routes[id=orders].metadata.error-policy.stale-if-error.store",
+				"redis", ROUTE + "metadata.error-policy.stale-if-error.store=redis");
+		assertThat(output).contains("stale-if-error.store.* is global only");
+	}
+
 	private void assertDoesNotStart(CapturedOutput output, String property, String value, String setting) {
 		SpringApplicationBuilder application = new SpringApplicationBuilder(TestGateway.class).properties(
 				"server.port=0", ROUTE + "id=orders", ROUTE + "uri=http://127.0.0.1:9",

@@ -76,6 +76,7 @@ class DemoRoutesConfiguration {
 			.route("upstream-503", (route) -> route.path("/demo/upstream-503/**").uri(upstreams.unavailable.url()))
 			.route("midbody", (route) -> route.path("/demo/midbody/**").uri(upstreams.midBody.url()))
 			.route("lb", (route) -> route.path("/demo/lb/**").uri("lb://" + DEMO_SHOP))
+			.route("flaky-catalog", (route) -> route.path("/demo/flaky-catalog/**").uri(upstreams.flakyCatalog.url()))
 			.route("ws-echo",
 					(route) -> route.path("/demo/ws-echo/**").uri("ws://127.0.0.1:" + upstreams.wsEcho.port()))
 			.route("ws-refused",

@@ -17,6 +17,7 @@
 package io.github.gatewayerrorpolicy.sample;
 
 import java.io.IOException;
+import java.time.Instant;
 
 import io.github.gatewayerrorpolicy.upstreams.FullBacklogListener;
 import io.github.gatewayerrorpolicy.upstreams.LoopbackDns;
@@ -85,6 +86,20 @@ public final class DemoUpstreams implements AutoCloseable {
 	final LoopbackDns dns = LoopbackDns.start();
 
 	/**
+	 * A catalog that lets a shared cache serve its answer stale on error for five
+	 * minutes, and answers one connection in three, closing the others: with the
+	 * gateway's retry, every other request fails.
+	 */
+	final ScriptedUpstream flakyCatalog = ScriptedUpstream.start((connection) -> {
+		if (connection.readRequest() != null && connection.index() % 3 == 1) {
+			String body = "{\"items\":[\"tea\",\"coffee\"],\"servedAt\":\"" + Instant.now() + "\"}";
+			connection.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+					+ "Cache-Control: max-age=5, stale-if-error=300\r\nContent-Length: " + body.length() + "\r\n"
+					+ "Connection: close\r\n\r\n" + body);
+		}
+	});
+
+	/**
 	 * A WebSocket server that echoes text messages, speaking the sub-protocol
 	 * {@code demo}.
 	 */
@@ -107,7 +122,7 @@ public final class DemoUpstreams implements AutoCloseable {
 	public void close() throws IOException, InterruptedException {
 		for (ScriptedUpstream upstream : new ScriptedUpstream[] { this.ok, this.shopA, this.shopB, this.slow,
 				this.close, this.reset, this.garbage, this.bigHeaders, this.clTe, this.plainHttp, this.unavailable,
-				this.midBody, this.wsForbidden }) {
+				this.midBody, this.wsForbidden, this.flakyCatalog }) {
 			upstream.close();
 		}
 		this.refused.close();

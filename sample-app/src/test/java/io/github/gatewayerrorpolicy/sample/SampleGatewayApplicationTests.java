@@ -135,6 +135,18 @@ class SampleGatewayApplicationTests {
 	}
 
 	@Test
+	void theFlakyCatalogIsServedStaleInsteadOfFailing() throws Exception {
+		HttpResponse<String> first = get("/demo/flaky-catalog", "application/json");
+		HttpResponse<String> second = get("/demo/flaky-catalog", "application/json");
+		assertThat(first.statusCode()).isEqualTo(200);
+		assertThat(second.statusCode()).as("the upstream failed; the kept answer hides it").isEqualTo(200);
+		assertThat(second.body()).isEqualTo(first.body());
+		assertThat(second.headers().firstValue("Cache-Status"))
+			.hasValueSatisfying((value) -> assertThat(value).startsWith("sample-gateway; hit"));
+		assertThat(second.headers().firstValue("Proxy-Status")).hasValue("sample-gateway; error=connection_terminated");
+	}
+
+	@Test
 	void webSocketDemosAnswerAfterTheUpstream() throws Exception {
 		LinkedBlockingQueue<String> received = new LinkedBlockingQueue<>();
 		WebSocket socket = this.client.newWebSocketBuilder()

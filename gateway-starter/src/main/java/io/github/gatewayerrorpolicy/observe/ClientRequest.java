@@ -14,7 +14,7 @@
  * limitations under the License.
  */
 
-package io.github.gatewayerrorpolicy.web;
+package io.github.gatewayerrorpolicy.observe;
 
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.server.ServerWebExchange;
@@ -26,12 +26,17 @@ import org.springframework.web.server.ServerWebExchangeDecorator;
  * request is the one for the upstream; the exchange it was mutated from still holds the
  * client's.
  */
-final class ClientRequest {
+public final class ClientRequest {
 
 	private ClientRequest() {
 	}
 
-	static ServerHttpRequest of(ServerWebExchange exchange) {
+	/**
+	 * Return the request as the client sent it.
+	 * @param exchange the current exchange, or one mutated from it
+	 * @return the client's request
+	 */
+	public static ServerHttpRequest of(ServerWebExchange exchange) {
 		while (exchange instanceof ServerWebExchangeDecorator decorator) {
 			exchange = decorator.getDelegate();
 		}

@@ -1,0 +1,116 @@
+/*
+ * Copyright 2026 the original author or authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+package io.github.gatewayerrorpolicy.stale;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import reactor.core.publisher.Mono;
+
+import org.springframework.data.redis.core.ReactiveRedisTemplate;
+
+/**
+ * Kept responses in Redis, through Spring Data Redis, so that every gateway sharing that
+ * Redis can serve what any one of them kept; each entry has a time to live equal to its
+ * freshness and stale window. Redis is never in the way of a request: every command is
+ * bounded by a timeout, a failed or slow command is empty (a lookup) or dropped (a
+ * write), and failures are logged once per period.
+ */
+public class RedisStaleStore implements StaleStore {
+
+	/**
+	 * How often at most a failing Redis is logged.
+	 */
+	public static final Duration LOG_PERIOD = Duration.ofMinutes(1);
+
+	/**
+	 * The longest a lookup may take before the store gives up on it: it delays a failed
+	 * request's answer by at most this.
+	 */
+	public static final Duration READ_TIMEOUT = Duration.ofMillis(500);
+
+	/**
+	 * The longest a write may take: it runs beside the response, which never waits for
+	 * it, and may have to wait for the first connection to Redis.
+	 */
+	public static final Duration WRITE_TIMEOUT = Duration.ofSeconds(5);
+
+	private static final Log logger = LogFactory.getLog(RedisStaleStore.class);
+
+	private final ReactiveRedisTemplate<String, byte[]> redis;
+
+	private final Duration readTimeout;
+
+	private final Duration writeTimeout;
+
+	private final LongSupplier nanoTime;
+
+	private final AtomicLong lastLogged = new AtomicLong(Long.MIN_VALUE);
+
+	private final AtomicLong hidden = new AtomicLong();
+
+	/**
+	 * Create a store.
+	 * @param redis a template with string keys and byte values
+	 * @param readTimeout the longest a lookup may take
+	 * @param writeTimeout the longest a write may take
+	 * @param nanoTime the clock for the log period
+	 */
+	public RedisStaleStore(ReactiveRedisTemplate<String, byte[]> redis, Duration readTimeout, Duration writeTimeout,
+			LongSupplier nanoTime) {
+		this.redis = redis;
+		this.readTimeout = readTimeout;
+		this.writeTimeout = writeTimeout;
+		this.nanoTime = nanoTime;
+	}
+
+	@Override
+	public Mono<byte[]> get(String key) {
+		return this.redis.opsForValue()
+			.get(key)
+			.timeout(this.readTimeout)
+			.onErrorResume((error) -> failed("read", error));
+	}
+
+	@Override
+	public Mono<Void> put(String key, byte[] value, Duration timeToLive) {
+		return this.redis.opsForValue()
+			.set(key, value, timeToLive)
+			.timeout(this.writeTimeout)
+			.then()
+			.onErrorResume((error) -> failed("write", error));
+	}
+
+	private <T> Mono<T> failed(String what, Throwable error) {
+		long now = this.nanoTime.getAsLong();
+		long last = this.lastLogged.get();
+		if ((last == Long.MIN_VALUE || now - last >= LOG_PERIOD.toNanos())
+				&& this.lastLogged.compareAndSet(last, now)) {
+			long more = this.hidden.getAndSet(0);
+			logger.warn("Stale-if-error store unavailable: could not " + what + " Redis (" + error
+					+ ((more > 0) ? "; " + more + " more failure(s) not logged" : "") + ")");
+		}
+		else {
+			this.hidden.incrementAndGet();
+		}
+		return Mono.empty();
+	}
+
+}

@@ -1,0 +1,62 @@
+/*
+ * Copyright 2026 the original author or authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+package io.github.gatewayerrorpolicy.stale;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The memory store stays within both of its bounds, entries and bytes, whatever the
+ * number of distinct URLs, and drops an entry when its time is over.
+ */
+class MemoryStaleStoreTests {
+
+	@Test
+	void aHundredThousandDistinctUrlsStayWithinTheBounds() {
+		MemoryStaleStore store = new MemoryStaleStore(1_000, 512 * 1024);
+		byte[] body = new byte[1024];
+		for (int i = 0; i < 100_000; i++) {
+			store.put("gateway-error-policy:stale:catalog:GET http://gateway/items/" + i, body, Duration.ofMinutes(5))
+				.block();
+		}
+		assertThat(store.size()).isLessThanOrEqualTo(1_000);
+		assertThat(store.weight()).isLessThanOrEqualTo(512 * 1024);
+		assertThat(store.size()).as("still keeping").isPositive();
+	}
+
+	@Test
+	void manySmallEntriesAreBoundedByTheirNumber() {
+		MemoryStaleStore store = new MemoryStaleStore(100, 64 * 1024 * 1024);
+		for (int i = 0; i < 10_000; i++) {
+			store.put("key-" + i, new byte[10], Duration.ofMinutes(5)).block();
+		}
+		assertThat(store.size()).isLessThanOrEqualTo(100);
+	}
+
+	@Test
+	void anEntryWhoseTimeIsOverIsGone() {
+		MemoryStaleStore store = new MemoryStaleStore(100, 1024 * 1024);
+		store.put("short", new byte[] { 1 }, Duration.ofNanos(1)).block();
+		store.put("long", new byte[] { 2 }, Duration.ofMinutes(5)).block();
+		assertThat(store.get("short").blockOptional()).isEmpty();
+		assertThat(store.get("long").block()).containsExactly(2);
+	}
+
+}

@@ -1,0 +1,161 @@
+/*
+ * Copyright 2026 the original author or authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+package io.github.gatewayerrorpolicy.stale;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import io.github.gatewayerrorpolicy.test.GatewayClient;
+import io.github.gatewayerrorpolicy.test.TestGateway;
+import io.github.gatewayerrorpolicy.upstreams.AllTestsRequired;
+import io.github.gatewayerrorpolicy.upstreams.ReservedPort;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Two gateway instances sharing one real Redis (Debian's {@code redis-server}, started
+ * here on a loopback port): a response instance A kept is served stale by instance B,
+ * which never saw it; with Redis stopped, requests are still answered as usual, within
+ * the store's command timeout, and nothing hangs. Skipped where {@code redis-server} is
+ * not installed, except where every test is required (CI).
+ */
+class RedisStaleStoreTests {
+
+	static final Path REDIS_SERVER = Path.of(System.getenv().getOrDefault("REDIS_SERVER", "/usr/bin/redis-server"));
+
+	static Process redis;
+
+	static int redisPort;
+
+	@BeforeAll
+	static void startRedis() throws Exception {
+		if (!Files.isExecutable(REDIS_SERVER)) {
+			String message = "Needs Debian's redis-server at " + REDIS_SERVER;
+			if (AllTestsRequired.here()) {
+				fail(message);
+			}
+			Assumptions.abort(message);
+		}
+		redisPort = ReservedPort.unused();
+		redis = new ProcessBuilder(REDIS_SERVER.toString(), "--port", String.valueOf(redisPort), "--bind", "127.0.0.1",
+				"--save", "", "--appendonly", "no")
+			.redirectErrorStream(true)
+			.redirectOutput(ProcessBuilder.Redirect.DISCARD)
+			.start();
+		await().atMost(Duration.ofSeconds(10))
+			.pollInterval(Duration.ofMillis(50))
+			.until(RedisStaleStoreTests::listening);
+	}
+
+	@AfterAll
+	static void stopRedis() throws InterruptedException {
+		if (redis != null && redis.isAlive()) {
+			redis.destroy();
+			redis.waitFor(10, TimeUnit.SECONDS);
+		}
+	}
+
+	@Test
+	void anInstanceThatNeverSawAResponseServesItStaleAndRedisStoppedFailsNothing() throws Exception {
+		StaleIfErrorTests.ANSWERS.put("/origin/fleet",
+				StaleIfErrorTests.response("kept by instance A", "Cache-Control: max-age=0, stale-if-error=60"));
+		StaleIfErrorTests.ANSWERS.put("/origin/fleet-after",
+				StaleIfErrorTests.response("never kept", "Cache-Control: max-age=0, stale-if-error=60"));
+		try (ConfigurableApplicationContext a = gateway(); ConfigurableApplicationContext b = gateway()) {
+			GatewayClient first = new GatewayClient(port(a));
+			GatewayClient second = new GatewayClient(port(b));
+			// both behind one name, as a fleet is: the key is the URI the clients use
+			assertThat(get(first, "/origin/fleet")).startsWith("HTTP/1.1 200 ");
+			StaleIfErrorTests.MODES.put("/origin/fleet", "close");
+			await().atMost(Duration.ofSeconds(5))
+				.untilAsserted(() -> assertThat(get(second, "/origin/fleet")).startsWith("HTTP/1.1 200 ")
+					.contains("Cache-Status: test-gateway; hit; fwd=stale")
+					.endsWith("kept by instance A"));
+			stopRedis();
+			assertThat(get(second, "/origin/fleet-after")).as("passes with Redis down").startsWith("HTTP/1.1 200 ");
+			StaleIfErrorTests.MODES.put("/origin/fleet-after", "close");
+			long start = System.nanoTime();
+			assertThat(get(second, "/origin/fleet-after")).startsWith("HTTP/1.1 502 ");
+			assertThat(get(first, "/origin/fleet")).as("nothing to serve without Redis").startsWith("HTTP/1.1 502 ");
+			assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("bounded by the command timeout")
+				.isLessThan(5_000);
+		}
+	}
+
+	private static ConfigurableApplicationContext gateway() {
+		String prefix = "--spring.cloud.gateway.server.webflux.routes[0].";
+		return new SpringApplicationBuilder(TestGateway.class, RedisConnection.class)
+			.properties(Map.of("server.port", "0", "spring.application.name", "test-gateway",
+					"gateway.error-policy.retry.enabled", "false", "gateway.error-policy.health.enabled", "false",
+					"gateway.error-policy.stale-if-error.store", "redis", "test.redis.port", String.valueOf(redisPort)))
+			.run(prefix + "id=origin", prefix + "uri=" + StaleIfErrorTests.ORIGIN.url(),
+					prefix + "predicates[0]=Path=/origin/**");
+	}
+
+	private static String get(GatewayClient gateway, String path) throws IOException {
+		return gateway.exchangeUntilClosed(
+				"GET " + path + " HTTP/1.1\r\nHost: shop.example\r\nAccept: */*\r\nConnection: close\r\n\r\n");
+	}
+
+	private static int port(ConfigurableApplicationContext context) {
+		return ((WebServerApplicationContext) context).getWebServer().getPort();
+	}
+
+	private static boolean listening() {
+		try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), redisPort)) {
+			return true;
+		}
+		catch (IOException ex) {
+			return false;
+		}
+	}
+
+	/**
+	 * The application's Redis, as Spring Boot's auto-configuration would make it.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	static class RedisConnection {
+
+		@Bean
+		LettuceConnectionFactory redisConnectionFactory(@Value("${test.redis.port}") int port) {
+			return new LettuceConnectionFactory(new RedisStandaloneConfiguration("127.0.0.1", port));
+		}
+
+	}
+
+}

@@ -1,0 +1,291 @@
+/*
+ * Copyright 2026 the original author or authors.
+ *
+ * Licensed under the Apache License, Version 2.0 (the "License");
+ * you may not use this file except in compliance with the License.
+ * You may obtain a copy of the License at
+ *
+ *      https://www.apache.org/licenses/LICENSE-2.0
+ *
+ * Unless required by applicable law or agreed to in writing, software
+ * distributed under the License is distributed on an "AS IS" BASIS,
+ * WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ * See the License for the specific language governing permissions and
+ * limitations under the License.
+ */
+
+package io.github.gatewayerrorpolicy.stale;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.github.gatewayerrorpolicy.test.GatewayClient;
+import io.github.gatewayerrorpolicy.test.TestGateway;
+import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Stale-if-error on real sockets, with the memory store: a kept response answers a GET
+ * whose upstream then fails in any way the policy answers with 502, 503 or 504, or
+ * answers 5xx itself; what a shared cache may not store is never kept; the stale window
+ * and the request's own directives are honoured; one entry per {@code Vary} value; HEAD
+ * from a kept GET; the same bytes either way.
+ * <p>
+ * The upstream answers each path as {@link #MODES} says: {@code ok} with the response in
+ * {@link #ANSWERS}, or fails: {@code close}, {@code reset}, {@code garbage}, {@code 503}
+ * or {@code silent}. Retries and upstream health are off, so that each request is one
+ * call and nothing is ejected.
+ */
+@SpringBootTest(classes = TestGateway.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+		properties = { "spring.application.name=test-gateway", "gateway.error-policy.retry.enabled=false",
+				"gateway.error-policy.health.enabled=false" })
+@ExtendWith(OutputCaptureExtension.class)
+class StaleIfErrorTests {
+
+	static final Map<String, String> MODES = new ConcurrentHashMap<>();
+
+	static final Map<String, String> ANSWERS = new ConcurrentHashMap<>();
+
+	static final ScriptedUpstream ORIGIN = ScriptedUpstream.start((connection) -> {
+		String request;
+		while ((request = connection.readRequest()) != null) {
+			String path = request.split(" ")[1];
+			String mode = MODES.getOrDefault(path, "ok");
+			switch (mode) {
+				case "ok" -> connection.write(answer(path, request));
+				case "reset" -> {
+					connection.reset();
+					return;
+				}
+				case "garbage" -> {
+					connection.write("NOT HTTP AT ALL\r\n\r\n");
+					return;
+				}
+				case "503" -> connection.write(
+						"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\ndown");
+				case "silent" -> {
+					connection.awaitClosedByPeer();
+					return;
+				}
+				default -> {
+					return;
+				}
+			}
+		}
+	});
+
+	/**
+	 * An upstream that is closed once it has answered, so that later connections are
+	 * refused.
+	 */
+	static final ScriptedUpstream ONCE = ScriptedUpstream.start((connection) -> {
+		connection.readRequest();
+		connection.write(response("kept before the upstream went away", "Cache-Control: max-age=0, stale-if-error=60"));
+	});
+
+	@LocalServerPort
+	int port;
+
+	@Autowired
+	MeterRegistry registry;
+
+	@DynamicPropertySource
+	static void routes(DynamicPropertyRegistry registry) {
+		TestGateway.route(registry, 0, "origin", ORIGIN.url(), Map.of("response-timeout", "500"));
+		TestGateway.route(registry, 1, "once", ONCE.url(), Map.of());
+		TestGateway.route(registry, 2, "opted-in", ORIGIN.url(),
+				Map.of("error-policy.stale-if-error.max-stale", "60s"));
+		TestGateway.route(registry, 3, "off", ORIGIN.url(), Map.of("error-policy.stale-if-error.enabled", "false"));
+	}
+
+	@Test
+	void aKeptResponseHidesEveryFailureThePolicyWouldAnswer(CapturedOutput output) throws Exception {
+		Map<String, String> hidden = Map.of("close", "error=connection_terminated", "reset",
+				"error=connection_terminated", "garbage", "error=http_protocol_error", "503", "received-status=503",
+				"silent", "error=http_response_timeout");
+		GatewayClient gateway = new GatewayClient(this.port);
+		for (Map.Entry<String, String> failure : hidden.entrySet()) {
+			String path = "/origin/" + failure.getKey();
+			ANSWERS.put(path, response("the good answer for " + failure.getKey(),
+					"Cache-Control: max-age=0, stale-if-error=60", "X-Version: 1"));
+			HttpResponse<String> good = gateway.get(path, "*/*");
+			assertThat(good.statusCode()).isEqualTo(200);
+			MODES.put(path, failure.getKey());
+			HttpResponse<String> stale = gateway.get(path, "*/*");
+			assertThat(stale.statusCode()).as(failure.getKey()).isEqualTo(200);
+			assertThat(stale.body()).isEqualTo(good.body());
+			assertThat(stale.headers().firstValue("X-Version")).hasValue("1");
+			assertThat(stale.headers().firstValue("Cache-Control")).hasValue("max-age=0, stale-if-error=60");
+			assertThat(stale.headers().firstValue("Age")).isPresent();
+			assertThat(stale.headers().firstValue("Cache-Status"))
+				.hasValueSatisfying((value) -> assertThat(value).startsWith("test-gateway; hit; fwd=stale"));
+			assertThat(stale.headers().allValues("Proxy-Status"))
+				.containsExactly("test-gateway; " + failure.getValue());
+		}
+		assertThat(this.registry.find("gateway.upstream.failures")
+			.tag("route", "origin")
+			.tag("outcome", "served-stale")
+			.tag("status", "200")
+			.counters()
+			.stream()
+			.mapToDouble(Counter::count)
+			.sum()).isGreaterThanOrEqualTo(hidden.size());
+		assertThat(output).contains("outcome=served-stale");
+	}
+
+	@Test
+	void aRefusedConnectionIsHiddenToo() throws Exception {
+		GatewayClient gateway = new GatewayClient(this.port);
+		assertThat(gateway.get("/once/a", "*/*").statusCode()).isEqualTo(200);
+		ONCE.close();
+		HttpResponse<String> stale = gateway.get("/once/a", "*/*");
+		assertThat(stale.statusCode()).isEqualTo(200);
+		assertThat(stale.body()).isEqualTo("kept before the upstream went away");
+		assertThat(stale.headers().firstValue("Proxy-Status")).hasValue("test-gateway; error=connection_refused");
+	}
+
+	@Test
+	void whatASharedCacheMayNotStoreIsNeverKept() throws Exception {
+		Map<String, String[]> notKept = Map.of("private", new String[] { "Cache-Control: private, stale-if-error=60" },
+				"no-store", new String[] { "Cache-Control: no-store, stale-if-error=60" }, "cookie",
+				new String[] { "Cache-Control: stale-if-error=60", "Set-Cookie: session=1" }, "vary-star",
+				new String[] { "Cache-Control: stale-if-error=60", "Vary: *" }, "too-old",
+				new String[] { "Cache-Control: max-age=10, stale-if-error=60", "Age: 100" }, "no-say-so",
+				new String[] { "Content-Language: en" });
+		GatewayClient gateway = new GatewayClient(this.port);
+		for (Map.Entry<String, String[]> response : notKept.entrySet()) {
+			String path = "/origin/not-kept-" + response.getKey();
+			ANSWERS.put(path, response("not to keep", response.getValue()));
+			assertThat(gateway.get(path, "*/*").statusCode()).isEqualTo(200);
+			MODES.put(path, "close");
+			assertThat(gateway.get(path, "*/*").statusCode()).as(response.getKey()).isEqualTo(502);
+		}
+		String authorized = "/origin/not-kept-authorization";
+		ANSWERS.put(authorized, response("for one user", "Cache-Control: max-age=0, stale-if-error=60"));
+		assertThat(gateway.send("GET", authorized, "Authorization", "Bearer a").statusCode()).isEqualTo(200);
+		MODES.put(authorized, "close");
+		assertThat(gateway.send("GET", authorized, "Authorization", "Bearer a").statusCode()).isEqualTo(502);
+		String shared = "/origin/kept-authorization-public";
+		ANSWERS.put(shared, response("for anyone", "Cache-Control: public, max-age=0, stale-if-error=60"));
+		assertThat(gateway.send("GET", shared, "Authorization", "Bearer a").statusCode()).isEqualTo(200);
+		MODES.put(shared, "close");
+		assertThat(gateway.send("GET", shared, "Authorization", "Bearer a").statusCode()).isEqualTo(200);
+		String off = "/off/a";
+		ANSWERS.put(off, response("route off", "Cache-Control: max-age=0, stale-if-error=60"));
+		assertThat(gateway.get(off, "*/*").statusCode()).isEqualTo(200);
+		MODES.put(off, "close");
+		assertThat(gateway.get(off, "*/*").statusCode()).isEqualTo(502);
+	}
+
+	@Test
+	void theRequestsOwnDirectivesAreHonoured() throws Exception {
+		GatewayClient gateway = new GatewayClient(this.port);
+		String path = "/origin/directives";
+		ANSWERS.put(path, response("kept", "Cache-Control: max-age=0, stale-if-error=60"));
+		assertThat(gateway.get(path, "*/*").statusCode()).isEqualTo(200);
+		MODES.put(path, "close");
+		assertThat(gateway.send("GET", path, "Cache-Control", "no-cache").statusCode()).isEqualTo(502);
+		assertThat(gateway.send("GET", path, "Pragma", "no-cache").statusCode()).isEqualTo(502);
+		assertThat(gateway.get(path, "*/*").statusCode()).isEqualTo(200);
+		// stale by about 10 s when kept (20 s old, fresh for 10)
+		String older = "/origin/directives-older";
+		ANSWERS.put(older, response("kept", "Cache-Control: max-age=10, stale-if-error=60", "Age: 20"));
+		assertThat(gateway.get(older, "*/*").statusCode()).isEqualTo(200);
+		MODES.put(older, "close");
+		assertThat(gateway.send("GET", older, "Cache-Control", "max-stale=5").statusCode())
+			.as("staler than the client accepts")
+			.isEqualTo(502);
+		assertThat(gateway.send("GET", older, "Cache-Control", "stale-if-error=5").statusCode()).isEqualTo(502);
+		assertThat(gateway.send("GET", older, "Cache-Control", "max-stale=30").statusCode()).isEqualTo(200);
+		assertThat(gateway.send("GET", older, "Cache-Control", "stale-if-error=30").statusCode()).isEqualTo(200);
+	}
+
+	@Test
+	void eachVaryValueHasItsOwnEntry() throws Exception {
+		GatewayClient gateway = new GatewayClient(this.port);
+		String path = "/origin/vary";
+		ANSWERS.put(path, "vary");
+		assertThat(gateway.send("GET", path, "Accept-Language", "en").body()).isEqualTo("hello");
+		assertThat(gateway.send("GET", path, "Accept-Language", "fr").body()).isEqualTo("bonjour");
+		MODES.put(path, "close");
+		HttpResponse<String> english = gateway.send("GET", path, "Accept-Language", "en");
+		assertThat(english.statusCode()).isEqualTo(200);
+		assertThat(english.body()).isEqualTo("hello");
+		HttpResponse<String> french = gateway.send("GET", path, "Accept-Language", "fr");
+		assertThat(french.body()).isEqualTo("bonjour");
+		assertThat(gateway.send("GET", path, "Accept-Language", "de").statusCode()).isEqualTo(502);
+	}
+
+	@Test
+	void headIsServedFromAKeptGet() throws Exception {
+		GatewayClient gateway = new GatewayClient(this.port);
+		String path = "/origin/head";
+		ANSWERS.put(path, response("the body of the GET", "Cache-Control: max-age=0, stale-if-error=60"));
+		assertThat(gateway.get(path, "*/*").statusCode()).isEqualTo(200);
+		MODES.put(path, "close");
+		HttpResponse<String> head = gateway.send("HEAD", path);
+		assertThat(head.statusCode()).isEqualTo(200);
+		assertThat(head.headers().firstValue("Content-Length")).hasValue("19");
+		assertThat(head.body()).isEmpty();
+	}
+
+	@Test
+	void aRouteCanKeepWithoutTheUpstreamsSaySo() throws Exception {
+		GatewayClient gateway = new GatewayClient(this.port);
+		String path = "/opted-in/a";
+		ANSWERS.put(path, response("no cache headers at all", "Content-Type: text/plain"));
+		assertThat(gateway.get(path, "*/*").statusCode()).isEqualTo(200);
+		MODES.put(path, "503");
+		HttpResponse<String> stale = gateway.get(path, "*/*");
+		assertThat(stale.statusCode()).isEqualTo(200);
+		assertThat(stale.body()).isEqualTo("no cache headers at all");
+		assertThat(stale.headers().firstValue("Cache-Status")).hasValue("test-gateway; hit; fwd=stale; fwd-status=503");
+	}
+
+	@Test
+	void aPostIsNeverAnsweredFromTheStore() throws Exception {
+		GatewayClient gateway = new GatewayClient(this.port);
+		String path = "/origin/post";
+		ANSWERS.put(path, response("kept", "Cache-Control: max-age=0, stale-if-error=60"));
+		assertThat(gateway.get(path, "*/*").statusCode()).isEqualTo(200);
+		MODES.put(path, "close");
+		assertThat(gateway.send("POST", path, HttpRequest.BodyPublishers.ofString("x")).statusCode()).isEqualTo(502);
+	}
+
+	private static String answer(String path, String request) {
+		String answer = ANSWERS.getOrDefault(path, ScriptedUpstream.ok("unknown"));
+		if (!"vary".equals(answer)) {
+			return answer;
+		}
+		String language = request.toLowerCase(Locale.ROOT).contains("accept-language: fr") ? "bonjour" : "hello";
+		return response(language, "Cache-Control: max-age=0, stale-if-error=60", "Vary: Accept-Language");
+	}
+
+	static String response(String body, String... headers) {
+		StringBuilder response = new StringBuilder("HTTP/1.1 200 OK\r\n");
+		for (String header : headers) {
+			response.append(header).append("\r\n");
+		}
+		byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+		return response.append("Content-Length: ").append(bytes.length).append("\r\n\r\n").append(body).toString();
+	}
+
+}
