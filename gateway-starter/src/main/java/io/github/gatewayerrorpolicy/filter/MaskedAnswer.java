@@ -55,4 +55,8 @@ public record MaskedAnswer(ErrorPolicy policy, HttpStatus status, @Nullable Long
 		return exchange.getAttribute(ATTRIBUTE);
 	}
 
+	static void remove(ServerWebExchange exchange) {
+		exchange.getAttributes().remove(ATTRIBUTE);
+	}
+
 }

@@ -138,6 +138,15 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 		Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
 		ErrorPolicy policy = this.policies.resolve(route);
 		ErrorResponseWriter.rememberGatewayHeaders(exchange);
+		// an answer decided for an earlier attempt (retried by Spring Cloud Gateway's
+		// Retry filter, say) is not this attempt's
+		MaskedAnswer.remove(exchange);
+		StaleAnswer.remove(exchange);
+		HttpHeaders forwarded = exchange.getRequest().getHeaders();
+		if (forwarded.containsHeader(HttpHeaders.AUTHORIZATION) || forwarded.containsHeader(HttpHeaders.COOKIE)) {
+			// the route's filters may have added them: a response to it is not shared
+			exchange.getAttributes().put(StaleResponses.CREDENTIALS_ATTRIBUTE, Boolean.TRUE);
+		}
 		Admission admission = admit(exchange, route, policy, url);
 		if (admission.isRefused()) {
 			// not sent; answered by the exception handler unless a route's filter (a

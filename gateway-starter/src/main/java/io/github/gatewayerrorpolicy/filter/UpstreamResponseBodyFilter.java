@@ -91,6 +91,10 @@ public class UpstreamResponseBodyFilter implements GlobalFilter, Ordered {
 	 * headers it keeps, and instead of Spring Cloud Gateway's copy of the upstream body.
 	 */
 	private Mono<Void> writeMaskedAnswer(ServerWebExchange exchange) {
+		if (exchange.getResponse().isCommitted()) {
+			// another answer was written meanwhile (a route filter's, a fallback's)
+			return Mono.empty();
+		}
 		StaleAnswer stale = (this.stale != null) ? StaleAnswer.of(exchange) : null;
 		if (stale != null && this.stale != null) {
 			return this.stale.serve(exchange, stale.policy(), stale.kept(), null, stale.upstreamStatus());

@@ -30,20 +30,28 @@ final class BodyCopy {
 
 	private final long maxSize;
 
-	private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+	private ByteArrayOutputStream bytes;
 
 	private final AtomicBoolean ended = new AtomicBoolean();
 
 	private boolean tooLong;
 
-	BodyCopy(long maxSize) {
+	/**
+	 * Create a copy.
+	 * @param maxSize the most bytes copied
+	 * @param contentLength the body's length if known, else -1
+	 */
+	BodyCopy(long maxSize, long contentLength) {
 		this.maxSize = maxSize;
+		this.bytes = new ByteArrayOutputStream(
+				(contentLength >= 0 && contentLength <= maxSize) ? (int) contentLength : 1024);
 	}
 
 	void add(DataBuffer buffer) {
 		int length = buffer.readableByteCount();
 		if (this.tooLong || this.bytes.size() + (long) length > this.maxSize) {
 			this.tooLong = true;
+			this.bytes = new ByteArrayOutputStream(0);
 			return;
 		}
 		byte[] copy = new byte[length];

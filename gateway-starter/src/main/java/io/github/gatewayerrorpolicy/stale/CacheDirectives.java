@@ -31,6 +31,8 @@ final class CacheDirectives {
 
 	private static final CacheDirectives NONE = new CacheDirectives(Map.of());
 
+	private static final long MAX_DELTA_SECONDS = 1L << 31;
+
 	private final Map<String, String> directives;
 
 	private CacheDirectives(Map<String, String> directives) {
@@ -84,12 +86,19 @@ final class CacheDirectives {
 	}
 
 	/**
-	 * The value of a delta-seconds directive: {@code null} if absent or not a number; a
-	 * value too large for a long is taken as the largest.
+	 * The value of a delta-seconds directive: {@code null} if absent or not a number.
 	 */
 	@Nullable Long seconds(String name) {
 		String value = this.directives.get(name);
-		if (value == null || value.isEmpty()) {
+		return (value != null) ? deltaSeconds(value) : null;
+	}
+
+	/**
+	 * A delta-seconds value (RFC 9111 §1.2.2): {@code null} if not digits; one greater
+	 * than 2^31 is taken as 2^31.
+	 */
+	static @Nullable Long deltaSeconds(String value) {
+		if (value.isEmpty()) {
 			return null;
 		}
 		for (int i = 0; i < value.length(); i++) {
@@ -97,12 +106,10 @@ final class CacheDirectives {
 				return null;
 			}
 		}
-		try {
-			return Long.parseLong(value);
+		if (value.length() > 10) {
+			return MAX_DELTA_SECONDS;
 		}
-		catch (NumberFormatException ex) {
-			return Long.MAX_VALUE / 1000;
-		}
+		return Math.min(Long.parseLong(value), MAX_DELTA_SECONDS);
 	}
 
 }

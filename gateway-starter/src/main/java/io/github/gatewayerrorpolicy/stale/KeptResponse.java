@@ -26,6 +26,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.http.HttpHeaders;
 
 /**
@@ -85,13 +87,14 @@ public record KeptResponse(int status, List<Map.Entry<String, String>> headers, 
 
 	/**
 	 * Read a kept response.
-	 * @throws IllegalArgumentException if the bytes are not one, or of another format
+	 * @return the response, or {@code null} if the bytes are not one of this format (a
+	 * store's value written by another version, or damaged)
 	 */
-	static KeptResponse fromBytes(byte[] bytes) {
+	static @Nullable KeptResponse read(byte[] bytes) {
 		try {
 			DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes));
 			if (in.readInt() != FORMAT) {
-				throw new IllegalArgumentException("Not a kept response of format " + FORMAT);
+				return null;
 			}
 			int status = in.readInt();
 			long receivedAt = in.readLong();
@@ -99,16 +102,24 @@ public record KeptResponse(int status, List<Map.Entry<String, String>> headers, 
 			long freshFor = in.readLong();
 			long staleFor = in.readLong();
 			int count = in.readInt();
+			// each header takes at least four bytes: nothing is allocated on a bad count
+			if (count < 0 || count > in.available() / 4) {
+				return null;
+			}
 			List<Map.Entry<String, String>> headers = new ArrayList<>(count);
 			for (int i = 0; i < count; i++) {
 				headers.add(Map.entry(in.readUTF(), in.readUTF()));
 			}
-			byte[] body = new byte[in.readInt()];
+			int length = in.readInt();
+			if (length < 0 || length != in.available()) {
+				return null;
+			}
+			byte[] body = new byte[length];
 			in.readFully(body);
 			return new KeptResponse(status, List.copyOf(headers), body, receivedAt, initialAge, freshFor, staleFor);
 		}
 		catch (IOException | RuntimeException ex) {
-			throw new IllegalArgumentException("Not a kept response", ex);
+			return null;
 		}
 	}
 

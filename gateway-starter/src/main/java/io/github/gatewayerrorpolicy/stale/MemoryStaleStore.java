@@ -39,7 +39,7 @@ public class MemoryStaleStore implements StaleStore {
 	 * @param maxTotalSize the most bytes kept in all
 	 */
 	public MemoryStaleStore(int maxEntries, long maxTotalSize) {
-		long minWeight = Math.max(1, maxTotalSize / maxEntries);
+		long minWeight = Math.max(1, (maxTotalSize + maxEntries - 1) / maxEntries);
 		this.entries = Caffeine.newBuilder()
 			.maximumWeight(maxTotalSize)
 			.<String, Entry>weigher((key,
@@ -75,7 +75,9 @@ public class MemoryStaleStore implements StaleStore {
 
 	@Override
 	public Mono<Void> put(String key, byte[] value, Duration timeToLive) {
-		this.entries.put(key, new Entry(value, timeToLive.toNanos()));
+		long nanos = (timeToLive.getSeconds() >= Long.MAX_VALUE / 1_000_000_000L) ? Long.MAX_VALUE
+				: timeToLive.toNanos();
+		this.entries.put(key, new Entry(value, nanos));
 		return Mono.empty();
 	}
 

@@ -31,7 +31,8 @@ import org.springframework.data.redis.core.ReactiveRedisTemplate;
  * Redis can serve what any one of them kept; each entry has a time to live equal to its
  * freshness and stale window. Redis is never in the way of a request: every command is
  * bounded by a timeout, a failed or slow command is empty (a lookup) or dropped (a
- * write), and failures are logged once per period.
+ * write), after a failure Redis is left alone for a few seconds, and failures are logged
+ * once per period.
  */
 public class RedisStaleStore implements StaleStore {
 
@@ -52,6 +53,11 @@ public class RedisStaleStore implements StaleStore {
 	 */
 	public static final Duration WRITE_TIMEOUT = Duration.ofSeconds(5);
 
+	/**
+	 * How long the store leaves Redis alone after a command failed.
+	 */
+	public static final Duration PAUSE = Duration.ofSeconds(5);
+
 	private static final Log logger = LogFactory.getLog(RedisStaleStore.class);
 
 	private final ReactiveRedisTemplate<String, byte[]> redis;
@@ -65,6 +71,8 @@ public class RedisStaleStore implements StaleStore {
 	private final AtomicLong lastLogged = new AtomicLong(Long.MIN_VALUE);
 
 	private final AtomicLong hidden = new AtomicLong();
+
+	private volatile long pausedUntil;
 
 	/**
 	 * Create a store.
@@ -83,6 +91,9 @@ public class RedisStaleStore implements StaleStore {
 
 	@Override
 	public Mono<byte[]> get(String key) {
+		if (isPaused()) {
+			return Mono.empty();
+		}
 		return this.redis.opsForValue()
 			.get(key)
 			.timeout(this.readTimeout)
@@ -91,6 +102,9 @@ public class RedisStaleStore implements StaleStore {
 
 	@Override
 	public Mono<Void> put(String key, byte[] value, Duration timeToLive) {
+		if (isPaused()) {
+			return Mono.empty();
+		}
 		return this.redis.opsForValue()
 			.set(key, value, timeToLive)
 			.timeout(this.writeTimeout)
@@ -98,8 +112,19 @@ public class RedisStaleStore implements StaleStore {
 			.onErrorResume((error) -> failed("write", error));
 	}
 
+	/**
+	 * Whether Redis failed less than {@link #PAUSE} ago: while it is unreachable, the
+	 * client would queue commands (and their values) until its own timeout, so none are
+	 * sent.
+	 */
+	private boolean isPaused() {
+		long until = this.pausedUntil;
+		return until != 0 && this.nanoTime.getAsLong() - until < 0;
+	}
+
 	private <T> Mono<T> failed(String what, Throwable error) {
 		long now = this.nanoTime.getAsLong();
+		this.pausedUntil = now + PAUSE.toNanos();
 		long last = this.lastLogged.get();
 		if ((last == Long.MIN_VALUE || now - last >= LOG_PERIOD.toNanos())
 				&& this.lastLogged.compareAndSet(last, now)) {

@@ -50,4 +50,12 @@ public record StaleAnswer(ErrorPolicy policy, KeptResponse kept, int upstreamSta
 		return exchange.getAttribute(ATTRIBUTE);
 	}
 
+	/**
+	 * Forget an answer decided for an earlier attempt of the request.
+	 * @param exchange the current exchange
+	 */
+	public static void remove(ServerWebExchange exchange) {
+		exchange.getAttributes().remove(ATTRIBUTE);
+	}
+
 }

@@ -17,8 +17,11 @@
 package io.github.gatewayerrorpolicy.stale;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -31,6 +34,7 @@ import io.github.gatewayerrorpolicy.observe.Outcome;
 import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvents;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
+import io.github.gatewayerrorpolicy.policy.GatewayHeaders;
 import io.github.gatewayerrorpolicy.policy.ProxyStatus;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -54,14 +58,15 @@ import org.springframework.web.server.ServerWebExchange;
  * Decides which upstream responses are kept, finds a kept response for a failed request,
  * and serves it, as RFC 5861 ({@code stale-if-error}) and RFC 9111 (shared caches) allow.
  * <p>
- * A response is kept when a shared cache may store it: a GET's response with status 200,
- * 203, 204, 300, 301, 404, 405, 410, 414 or 501; not {@code no-store}, {@code no-cache}
- * or {@code private}; no {@code Set-Cookie}; to a request with {@code Authorization} only
- * when {@code public}, {@code s-maxage} or {@code must-revalidate} says it may be; a
- * {@code Vary} other than {@code *}; and a stale window: the response's
- * {@code stale-if-error}, or the route's {@code max-stale} where the response does not
- * forbid serving it stale ({@code must-revalidate}, {@code proxy-revalidate},
- * {@code s-maxage}).
+ * A response is kept when a shared cache may store it and serve it stale: a GET's
+ * response with status 200, 203, 204, 300, 301, 308, 404, 405, 410, 414 or 501; not
+ * {@code no-store}, {@code no-cache} or {@code private}; no {@code Set-Cookie}; nothing
+ * that forbids serving it stale ({@code must-revalidate}, {@code proxy-revalidate},
+ * {@code s-maxage}, RFC 9111 §4.2.4); a {@code Vary} other than {@code *}; and a stale
+ * window: the response's {@code stale-if-error}, or the route's {@code max-stale}. A
+ * request with credentials ({@code Authorization} or {@code Cookie}, as the client sent
+ * it or as the route's filters forwarded it) has its response kept only when the response
+ * says {@code public} and {@code stale-if-error} itself.
  * <p>
  * It is served when the request is a GET or HEAD without {@code no-cache} or
  * {@code no-store}, and its staleness (age past its freshness lifetime, RFC 9111 §4.2) is
@@ -75,19 +80,26 @@ public class StaleResponses {
 	 */
 	public static final Set<Integer> REPLACED_STATUSES = Set.of(500, 502, 503, 504);
 
-	static final Set<Integer> KEPT_STATUSES = Set.of(200, 203, 204, 300, 301, 404, 405, 410, 414, 501);
+	/**
+	 * The exchange attribute that says the request forwarded upstream carried credentials
+	 * ({@code Authorization} or {@code Cookie}), set where the forwarded request is
+	 * known.
+	 */
+	public static final String CREDENTIALS_ATTRIBUTE = StaleResponses.class.getName() + ".credentials";
 
 	/**
 	 * The RFC 9211 header that says how a cache handled a request.
 	 */
 	public static final String CACHE_STATUS = "Cache-Status";
 
+	static final Set<Integer> KEPT_STATUSES = Set.of(200, 203, 204, 300, 301, 308, 404, 405, 410, 414, 501);
+
 	/**
-	 * Headers that describe a message or its connection, never kept (RFC 9110 §7.6.1),
-	 * and those the gateway writes itself when it serves a kept response.
+	 * Upstream headers never kept: those that describe a message or its connection (RFC
+	 * 9110 §7.6.1), and those the gateway writes itself when it serves a kept response.
 	 */
 	private static final Set<String> NOT_KEPT = Set.of("connection", "keep-alive", "proxy-connection", "te", "trailer",
-			"transfer-encoding", "upgrade", "content-length", "age", "proxy-status", "cache-status", "set-cookie");
+			"transfer-encoding", "upgrade", "content-length", "age", "proxy-status", "set-cookie");
 
 	private static final String KEY_PREFIX = "gateway-error-policy:stale:";
 
@@ -99,7 +111,7 @@ public class StaleResponses {
 
 	private final UpstreamFailureEvents events;
 
-	private final String defaultName;
+	private final String name;
 
 	private final LongSupplier clock;
 
@@ -108,16 +120,17 @@ public class StaleResponses {
 	 * @param policies the policy of each route
 	 * @param store where responses are kept
 	 * @param events where served stale responses are published
-	 * @param defaultName the cache's name in {@code Cache-Status} when the route's policy
-	 * has no {@code Proxy-Status} name
+	 * @param name the application's name: part of every key (applications sharing a Redis
+	 * do not share entries), and the cache's name in {@code Cache-Status} where the
+	 * route's policy has no {@code Proxy-Status} name
 	 * @param clock the current time in milliseconds since the epoch
 	 */
-	public StaleResponses(ErrorPolicyResolver policies, StaleStore store, UpstreamFailureEvents events,
-			String defaultName, LongSupplier clock) {
+	public StaleResponses(ErrorPolicyResolver policies, StaleStore store, UpstreamFailureEvents events, String name,
+			LongSupplier clock) {
 		this.policies = policies;
 		this.store = store;
 		this.events = events;
-		this.defaultName = defaultName;
+		this.name = name;
 		this.clock = clock;
 	}
 
@@ -134,49 +147,53 @@ public class StaleResponses {
 		Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
 		ServerHttpRequest request = ClientRequest.of(exchange);
 		if (!policy.isEnabled() || !stale.enabled() || route == null || request.getMethod() != HttpMethod.GET
-				|| !KEPT_STATUSES.contains(status) || request.getHeaders().containsHeader(HttpHeaders.RANGE)
-				|| headers.containsHeader(HttpHeaders.SET_COOKIE)) {
+				|| !KEPT_STATUSES.contains(status) || headers.containsHeader(HttpHeaders.SET_COOKIE)) {
 			return null;
 		}
 		CacheDirectives response = CacheDirectives.parse(headers.getOrEmpty(HttpHeaders.CACHE_CONTROL));
-		CacheDirectives asked = CacheDirectives.parse(request.getHeaders().getOrEmpty(HttpHeaders.CACHE_CONTROL));
-		if (response.has("no-store") || response.has("private") || response.has("no-cache") || asked.has("no-store")) {
+		// the stale window first: most responses have none, and the rest is not read
+		Long allowed = response.seconds("stale-if-error");
+		long staleFor = Math.max((allowed != null) ? allowed : 0, stale.maxStale().toSeconds());
+		if (staleFor <= 0 || response.has("no-store") || response.has("private") || response.has("no-cache")
+				|| response.has("must-revalidate") || response.has("proxy-revalidate") || response.has("s-maxage")) {
 			return null;
 		}
-		if (request.getHeaders().containsHeader(HttpHeaders.AUTHORIZATION) && !response.has("public")
-				&& !response.has("s-maxage") && !response.has("must-revalidate")) {
+		HttpHeaders asked = request.getHeaders();
+		if (asked.containsHeader(HttpHeaders.RANGE) || asked.containsHeader(HttpHeaders.UPGRADE)
+				|| CacheDirectives.parse(asked.getOrEmpty(HttpHeaders.CACHE_CONTROL)).has("no-store")) {
 			return null;
+		}
+		boolean credentials = asked.containsHeader(HttpHeaders.AUTHORIZATION)
+				|| asked.containsHeader(HttpHeaders.COOKIE) || exchange.getAttribute(CREDENTIALS_ATTRIBUTE) != null;
+		if (credentials && (!response.has("public") || allowed == null || allowed <= 0)) {
+			return null;
+		}
+		if (credentials) {
+			staleFor = allowed;
 		}
 		List<String> vary = varyNames(headers);
-		if (vary == null) {
+		if (vary == null || headers.getContentLength() > stale.maxEntrySize()) {
 			return null;
-		}
-		long contentLength = headers.getContentLength();
-		if (contentLength > stale.maxEntrySize()) {
-			return null;
-		}
-		Long allowed = response.seconds("stale-if-error");
-		long staleFor = (allowed != null) ? allowed : 0;
-		boolean revalidate = response.has("must-revalidate") || response.has("proxy-revalidate")
-				|| response.has("s-maxage");
-		if (!revalidate) {
-			staleFor = Math.max(staleFor, stale.maxStale().toSeconds());
 		}
 		long now = this.clock.getAsLong();
-		long freshFor = freshness(response, headers);
+		long freshFor = freshness(response, headers, now);
 		long initialAge = initialAge(headers, now);
 		long timeToLive = freshFor + staleFor - initialAge;
-		if (staleFor <= 0 || timeToLive <= 0) {
+		if (timeToLive <= 0) {
 			return null;
 		}
+		// only what the upstream's response brought: the gateway's own headers are those
+		// of the request that is answered later
+		Set<String> upstream = exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_HEADER_NAMES);
 		List<Map.Entry<String, String>> kept = new ArrayList<>();
 		for (Map.Entry<String, List<String>> header : headers.headerSet()) {
-			if (!NOT_KEPT.contains(header.getKey().toLowerCase(Locale.ROOT))) {
+			String lower = header.getKey().toLowerCase(Locale.ROOT);
+			if (!NOT_KEPT.contains(lower) && (upstream == null || containsIgnoreCase(upstream, header.getKey()))) {
 				header.getValue().forEach((value) -> kept.add(Map.entry(header.getKey(), value)));
 			}
 		}
 		String base = baseKey(route, request);
-		return new Keeper(base, vary, variantKey(base, vary, request.getHeaders()), status, List.copyOf(kept), now,
+		return new Keeper(namesKey(base), vary, variantKey(base, vary, asked), status, List.copyOf(kept), now,
 				initialAge, freshFor, staleFor, Duration.ofSeconds(timeToLive), stale.maxEntrySize());
 	}
 
@@ -190,29 +207,27 @@ public class StaleResponses {
 		Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
 		ServerHttpRequest request = ClientRequest.of(exchange);
 		HttpMethod method = request.getMethod();
+		HttpHeaders asked = request.getHeaders();
 		if (!policy.isEnabled() || !policy.stale().enabled() || route == null
-				|| (method != HttpMethod.GET && method != HttpMethod.HEAD)
-				|| request.getHeaders().containsHeader(HttpHeaders.RANGE)) {
+				|| (method != HttpMethod.GET && method != HttpMethod.HEAD) || asked.containsHeader(HttpHeaders.RANGE)
+				|| asked.containsHeader(HttpHeaders.UPGRADE)) {
 			return Mono.empty();
 		}
-		CacheDirectives asked = CacheDirectives.parse(request.getHeaders().getOrEmpty(HttpHeaders.CACHE_CONTROL));
-		if (asked.has("no-cache") || asked.has("no-store")
-				|| "no-cache".equalsIgnoreCase(request.getHeaders().getFirst(HttpHeaders.PRAGMA))) {
+		CacheDirectives directives = CacheDirectives.parse(asked.getOrEmpty(HttpHeaders.CACHE_CONTROL));
+		if (directives.has("no-cache") || directives.has("no-store")
+				|| asked.getOrEmpty(HttpHeaders.PRAGMA).stream().anyMatch((value) -> value.contains("no-cache"))) {
 			return Mono.empty();
 		}
 		String base = baseKey(route, request);
-		return this.store.get(base)
-			.map((names) -> variantKey(base, split(new String(names, StandardCharsets.UTF_8)), request.getHeaders()))
-			.flatMap(this.store::get)
-			.flatMap((bytes) -> {
-				try {
-					return Mono.just(KeptResponse.fromBytes(bytes));
-				}
-				catch (IllegalArgumentException ex) {
-					return Mono.empty();
-				}
-			})
-			.filter((kept) -> mayServe(kept, asked));
+		// a response that varies on nothing is under one key; one that varies, under the
+		// key of the names it varies on and its own
+		Mono<byte[]> varied = this.store.get(namesKey(base))
+			.map((names) -> variantKey(base, split(new String(names, StandardCharsets.UTF_8)), asked))
+			.flatMap(this.store::get);
+		return this.store.get(variantKey(base, List.of(), asked))
+			.switchIfEmpty(varied)
+			.flatMap((bytes) -> Mono.justOrEmpty(KeptResponse.read(bytes)))
+			.filter((kept) -> mayServe(kept, directives));
 	}
 
 	private boolean mayServe(KeptResponse kept, CacheDirectives asked) {
@@ -230,9 +245,10 @@ public class StaleResponses {
 	}
 
 	/**
-	 * Answer a failed request with a kept response: its status, headers and body, with
-	 * {@code Age}, {@code Cache-Status} and a {@code Proxy-Status} that names the failure
-	 * it hides; counted with outcome {@code served-stale}.
+	 * Answer a failed request with a kept response: its status, its headers in place of
+	 * the failed upstream's (the gateway's own headers for this request stay), its body,
+	 * with {@code Age}, {@code Cache-Status} and a {@code Proxy-Status} that names the
+	 * failure it hides; counted with outcome {@code served-stale}.
 	 * @param exchange the current exchange
 	 * @param policy the route's policy
 	 * @param kept the kept response
@@ -244,40 +260,55 @@ public class StaleResponses {
 	public Mono<Void> serve(ServerWebExchange exchange, ErrorPolicy policy, KeptResponse kept, @Nullable ErrorType type,
 			int upstreamStatus) {
 		ServerHttpResponse response = exchange.getResponse();
+		if (response.isCommitted()) {
+			return Mono.empty();
+		}
 		HttpHeaders headers = response.getHeaders();
-		headers.clear();
-		headers.addAll(kept.httpHeaders());
+		GatewayHeaders.removeUpstream(exchange, headers);
+		headers.remove(HttpHeaders.CONTENT_LENGTH);
+		headers.remove(HttpHeaders.TRANSFER_ENCODING);
+		kept.headers().forEach((header) -> headers.add(header.getKey(), header.getValue()));
 		long age = kept.age(this.clock.getAsLong());
 		headers.set(HttpHeaders.AGE, Long.toString(age));
 		ProxyStatus proxyStatus = policy.proxyStatus();
-		String name = (proxyStatus != null) ? proxyStatus.name() : this.defaultName;
-		StringBuilder cacheStatus = new StringBuilder(name).append("; hit");
-		// fresh only while its age is below its lifetime (RFC 9111 §4.2)
-		if (age >= kept.freshFor()) {
-			cacheStatus.append("; fwd=stale");
-			if (upstreamStatus > 0) {
-				cacheStatus.append("; fwd-status=").append(upstreamStatus);
-			}
-		}
-		headers.set(CACHE_STATUS, cacheStatus.toString());
+		headers.add(CACHE_STATUS, cacheStatus(proxyStatus, kept, age, upstreamStatus));
 		if (proxyStatus != null) {
 			headers.set(ProxyStatus.HEADER,
 					(type != null) ? proxyStatus.error(type) : proxyStatus.receivedStatus(upstreamStatus));
 		}
-		headers.setContentLength(kept.body().length);
+		boolean bodiless = kept.status() == 204 || kept.status() == 304;
+		if (!bodiless) {
+			headers.setContentLength(kept.body().length);
+		}
 		response.setStatusCode(HttpStatusCode.valueOf(kept.status()));
 		this.events.publish(exchange, type, kept.status(), Outcome.SERVED_STALE, null);
-		if (ClientRequest.of(exchange).getMethod() == HttpMethod.HEAD || kept.body().length == 0) {
+		if (bodiless || ClientRequest.of(exchange).getMethod() == HttpMethod.HEAD || kept.body().length == 0) {
 			return response.setComplete();
 		}
 		return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(kept.body())));
 	}
 
 	/**
+	 * The RFC 9211 member: the request went forward because the kept response is stale
+	 * (or, while it is still fresh, because the gateway does not answer from it unless
+	 * the upstream fails), the status the upstream gave if it answered, and the kept
+	 * response's remaining freshness, negative once stale.
+	 */
+	private String cacheStatus(@Nullable ProxyStatus proxyStatus, KeptResponse kept, long age, int upstreamStatus) {
+		String cache = (proxyStatus != null) ? proxyStatus.name() : new ProxyStatus(this.name).name();
+		StringBuilder member = new StringBuilder(cache)
+			.append((age >= kept.freshFor()) ? "; fwd=stale" : "; fwd=bypass");
+		if (upstreamStatus > 0) {
+			member.append("; fwd-status=").append(upstreamStatus);
+		}
+		return member.append("; ttl=").append(kept.freshFor() - age).toString();
+	}
+
+	/**
 	 * Copy an upstream's body as it is written to the client, and keep the response once
 	 * the body has ended, if it is one to keep. Keeping never delays or changes what the
 	 * client gets: the copy is taken beside the write, a body that grows past the size
-	 * limit stops being copied, and a store that fails is logged, never answered.
+	 * limit stops being copied, and a failure to keep is logged, never answered.
 	 * @param exchange the current exchange
 	 * @param status the response's status
 	 * @param headers the response's headers, as the client gets them
@@ -294,14 +325,16 @@ public class StaleResponses {
 		if (keeper == null) {
 			return body;
 		}
-		BodyCopy copy = new BodyCopy(keeper.maxSize());
+		if (status == 204 || headers.getContentLength() == 0) {
+			// no body to wait for (the server may not even read one for a 204)
+			keepQuietly(keeper, new byte[0]);
+			return body;
+		}
+		BodyCopy copy = new BodyCopy(keeper.maxSize(), headers.getContentLength());
 		Runnable end = () -> {
 			byte[] bytes = copy.end();
 			if (bytes != null) {
-				keep(keeper, bytes).onErrorResume((error) -> {
-					logger.warn("Could not keep a response for stale-if-error: " + error);
-					return Mono.empty();
-				}).subscribe();
+				keepQuietly(keeper, bytes);
 			}
 		};
 		if (body instanceof Mono<? extends DataBuffer> single) {
@@ -311,17 +344,34 @@ public class StaleResponses {
 	}
 
 	/**
-	 * Keep a response whose body was read.
-	 * @param keeper the decision taken from its head
-	 * @param body its body
-	 * @return completion, also when the store failed
+	 * Keep a response beside the response to the client: whatever fails is logged, and
+	 * nothing reaches the client's response.
+	 */
+	private void keepQuietly(Keeper keeper, byte[] bytes) {
+		try {
+			keep(keeper, bytes).subscribe(null,
+					(error) -> logger.warn("Could not keep a response for stale-if-error: " + error));
+		}
+		catch (RuntimeException ex) {
+			logger.warn("Could not keep a response for stale-if-error: " + ex);
+		}
+	}
+
+	/**
+	 * Keep a response whose body was read: under one key if it varies on nothing, else
+	 * under the key of the names it varies on and its own.
 	 */
 	Mono<Void> keep(Keeper keeper, byte[] body) {
-		KeptResponse kept = new KeptResponse(keeper.status(), keeper.headers(), body, keeper.receivedAt(),
-				keeper.initialAge(), keeper.freshFor(), keeper.staleFor());
-		byte[] names = String.join(",", keeper.vary()).getBytes(StandardCharsets.UTF_8);
-		return this.store.put(keeper.baseKey(), names, keeper.timeToLive())
-			.then(this.store.put(keeper.variantKey(), kept.toBytes(), keeper.timeToLive()));
+		return Mono.defer(() -> {
+			KeptResponse kept = new KeptResponse(keeper.status(), keeper.headers(), body, keeper.receivedAt(),
+					keeper.initialAge(), keeper.freshFor(), keeper.staleFor());
+			Mono<Void> variant = this.store.put(keeper.variantKey(), kept.toBytes(), keeper.timeToLive());
+			if (keeper.vary().isEmpty()) {
+				return variant;
+			}
+			byte[] names = String.join(",", keeper.vary()).getBytes(StandardCharsets.UTF_8);
+			return this.store.put(keeper.baseKey(), names, keeper.timeToLive()).then(variant);
+		});
 	}
 
 	/**
@@ -343,46 +393,74 @@ public class StaleResponses {
 		return names;
 	}
 
+	private static boolean containsIgnoreCase(Set<String> names, String name) {
+		if (names.contains(name)) {
+			return true;
+		}
+		for (String candidate : names) {
+			if (candidate.equalsIgnoreCase(name)) {
+				return true;
+			}
+		}
+		return false;
+	}
+
 	private static List<String> split(String names) {
 		return names.isEmpty() ? List.of() : List.of(names.split(","));
 	}
 
-	private static String baseKey(Route route, ServerHttpRequest request) {
-		return KEY_PREFIX + route.getId() + ":GET " + request.getURI();
+	/**
+	 * What identifies a request's responses: the application, the route and the URI the
+	 * client asked for. Keys are digests of it, so that neither a URI nor a header value
+	 * is written to a store in the clear.
+	 */
+	private String baseKey(Route route, ServerHttpRequest request) {
+		return this.name + "\n" + route.getId() + "\nGET " + request.getURI();
 	}
 
 	/**
-	 * The key of the variant a request selects: the base key and the request's values of
-	 * the headers the response varies on, and nothing else of the request.
+	 * The key of the names of the request headers the responses to a request vary on.
+	 */
+	private static String namesKey(String base) {
+		return digest(base + "\nvary");
+	}
+
+	/**
+	 * The key of the variant a request selects: the base and the request's values of the
+	 * headers the response varies on, and nothing else of the request.
 	 */
 	private static String variantKey(String base, List<String> vary, HttpHeaders requestHeaders) {
-		if (vary.isEmpty()) {
-			return base + "\n";
-		}
-		StringBuilder key = new StringBuilder(base);
+		StringBuilder key = new StringBuilder(base).append("\nvariant");
 		for (String name : vary) {
 			key.append('\n').append(name).append(':');
 			key.append(String.join(",", requestHeaders.getOrEmpty(name)).trim());
 		}
-		return key.toString();
+		return digest(key.toString());
+	}
+
+	static String digest(String key) {
+		try {
+			MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+			return KEY_PREFIX + HexFormat.of().formatHex(sha256.digest(key.getBytes(StandardCharsets.UTF_8)));
+		}
+		catch (NoSuchAlgorithmException ex) {
+			throw new IllegalStateException(ex);
+		}
 	}
 
 	/**
 	 * The freshness lifetime (RFC 9111 §4.2.1): {@code s-maxage}, else {@code max-age},
-	 * else {@code Expires} less {@code Date}; no heuristic freshness.
+	 * else {@code Expires} less {@code Date} (or less the time received); no heuristic
+	 * freshness.
 	 */
-	private static long freshness(CacheDirectives response, HttpHeaders headers) {
-		Long shared = response.seconds("s-maxage");
-		if (shared != null) {
-			return shared;
-		}
+	private static long freshness(CacheDirectives response, HttpHeaders headers, long now) {
 		Long maxAge = response.seconds("max-age");
 		if (maxAge != null) {
 			return maxAge;
 		}
 		long expires = date(headers, HttpHeaders.EXPIRES);
 		long date = date(headers, HttpHeaders.DATE);
-		return (expires >= 0 && date >= 0) ? Math.max(0, (expires - date) / 1000) : 0;
+		return (expires >= 0) ? Math.max(0, (expires - ((date >= 0) ? date : now)) / 1000) : 0;
 	}
 
 	/**
@@ -390,18 +468,11 @@ public class StaleResponses {
 	 * the time since {@code Date}.
 	 */
 	private static long initialAge(HttpHeaders headers, long now) {
-		long age = 0;
 		String value = headers.getFirst(HttpHeaders.AGE);
-		if (value != null && !value.isEmpty() && value.chars().allMatch(Character::isDigit)) {
-			try {
-				age = Long.parseLong(value);
-			}
-			catch (NumberFormatException ex) {
-				age = Long.MAX_VALUE / 1000;
-			}
-		}
+		Long age = (value != null) ? CacheDirectives.deltaSeconds(value) : null;
 		long date = date(headers, HttpHeaders.DATE);
-		return (date >= 0) ? Math.max(age, Math.max(0, now - date) / 1000) : age;
+		long sinceDate = (date >= 0) ? Math.max(0, now - date) / 1000 : 0;
+		return Math.max((age != null) ? age : 0, sinceDate);
 	}
 
 	private static long date(HttpHeaders headers, String name) {

@@ -31,6 +31,7 @@ import io.github.gatewayerrorpolicy.classify.ErrorType;
 import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
 import io.github.gatewayerrorpolicy.grpc.GrpcStatus;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
+import io.github.gatewayerrorpolicy.policy.GatewayHeaders;
 import io.github.gatewayerrorpolicy.policy.ProxyStatus;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import org.jspecify.annotations.Nullable;
@@ -71,7 +72,7 @@ public class ErrorResponseWriter {
 	 * Name of the exchange attribute holding a copy of the response headers the gateway
 	 * had set when the upstream call began, if it had set any.
 	 */
-	public static final String GATEWAY_HEADERS_ATTRIBUTE = ErrorResponseWriter.class.getName() + ".gatewayHeaders";
+	public static final String GATEWAY_HEADERS_ATTRIBUTE = GatewayHeaders.ATTRIBUTE;
 
 	private static final List<String> BODY_HEADERS = List.of(HttpHeaders.CONTENT_TYPE, HttpHeaders.CONTENT_LENGTH,
 			HttpHeaders.CONTENT_ENCODING, HttpHeaders.CONTENT_LANGUAGE, HttpHeaders.CONTENT_LOCATION,
@@ -281,19 +282,7 @@ public class ErrorResponseWriter {
 	}
 
 	private static void removeUpstreamHeaders(ServerWebExchange exchange, HttpHeaders headers) {
-		Set<String> upstream = exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_HEADER_NAMES);
-		if (upstream != null) {
-			HttpHeaders gateway = exchange.getAttribute(GATEWAY_HEADERS_ATTRIBUTE);
-			for (String name : upstream) {
-				List<String> own = (gateway != null) ? gateway.get(name) : null;
-				if (own != null) {
-					headers.put(name, own);
-				}
-				else {
-					headers.remove(name);
-				}
-			}
-		}
+		GatewayHeaders.removeUpstream(exchange, headers);
 		BODY_HEADERS.forEach(headers::remove);
 	}
 

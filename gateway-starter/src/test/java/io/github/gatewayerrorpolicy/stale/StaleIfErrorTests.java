@@ -114,6 +114,13 @@ class StaleIfErrorTests {
 		TestGateway.route(registry, 2, "opted-in", ORIGIN.url(),
 				Map.of("error-policy.stale-if-error.max-stale", "60s"));
 		TestGateway.route(registry, 3, "off", ORIGIN.url(), Map.of("error-policy.stale-if-error.enabled", "false"));
+		TestGateway.route(registry, 4, "credentialed", ORIGIN.url(), Map.of());
+		registry.add("spring.cloud.gateway.server.webflux.routes[4].filters[0]",
+				() -> "AddRequestHeader=Authorization, Bearer route-token");
+		TestGateway.route(registry, 5, "small", ORIGIN.url(),
+				Map.of("error-policy.stale-if-error.max-entry-size", "16B"));
+		TestGateway.route(registry, 6, "ejecting", ORIGIN.url(), Map.of("error-policy.health.enabled", "true",
+				"error-policy.health.consecutive-failures", "1", "error-policy.health.base-ejection-time", "30s"));
 	}
 
 	@Test
@@ -135,8 +142,8 @@ class StaleIfErrorTests {
 			assertThat(stale.headers().firstValue("X-Version")).hasValue("1");
 			assertThat(stale.headers().firstValue("Cache-Control")).hasValue("max-age=0, stale-if-error=60");
 			assertThat(stale.headers().firstValue("Age")).isPresent();
-			assertThat(stale.headers().firstValue("Cache-Status"))
-				.hasValueSatisfying((value) -> assertThat(value).startsWith("test-gateway; hit; fwd=stale"));
+			assertThat(stale.headers().firstValue("Cache-Status")).hasValueSatisfying(
+					(value) -> assertThat(value).matches("test-gateway; fwd=stale(; fwd-status=503)?; ttl=-?\\d+"));
 			assertThat(stale.headers().allValues("Proxy-Status"))
 				.containsExactly("test-gateway; " + failure.getValue());
 		}
@@ -257,7 +264,90 @@ class StaleIfErrorTests {
 		HttpResponse<String> stale = gateway.get(path, "*/*");
 		assertThat(stale.statusCode()).isEqualTo(200);
 		assertThat(stale.body()).isEqualTo("no cache headers at all");
-		assertThat(stale.headers().firstValue("Cache-Status")).hasValue("test-gateway; hit; fwd=stale; fwd-status=503");
+		assertThat(stale.headers().firstValue("Cache-Status")).hasValueSatisfying(
+				(value) -> assertThat(value).startsWith("test-gateway; fwd=stale; fwd-status=503; ttl="));
+	}
+
+	@Test
+	void credentialsKeepOnlyWhatTheUpstreamSharesItself() throws Exception {
+		GatewayClient gateway = new GatewayClient(this.port);
+		String cookie = "/opted-in/cookie";
+		ANSWERS.put(cookie, response("for one session", "Content-Type: text/plain"));
+		assertThat(gateway.send("GET", cookie, "Cookie", "session=1").statusCode()).isEqualTo(200);
+		MODES.put(cookie, "close");
+		assertThat(gateway.send("GET", cookie, "Cookie", "session=2").statusCode())
+			.as("a route's opt-in does not keep a response to a request with a cookie")
+			.isEqualTo(502);
+		assertThat(afterFailure(gateway, "/credentialed/private",
+				response("for the route's token", "Cache-Control: max-age=0, stale-if-error=60")))
+			.as("the route's filter added Authorization; the response is not public")
+			.isEqualTo(502);
+		assertThat(afterFailure(gateway, "/credentialed/public",
+				response("for anyone", "Cache-Control: public, max-age=0, stale-if-error=60")))
+			.isEqualTo(200);
+	}
+
+	@Test
+	void whatMustBeRevalidatedIsNeverServedStale() throws Exception {
+		GatewayClient gateway = new GatewayClient(this.port);
+		for (String directive : new String[] { "must-revalidate", "proxy-revalidate", "s-maxage=0" }) {
+			assertThat(afterFailure(gateway, "/origin/revalidate-" + directive.replace("=", ""),
+					response("must be checked", "Cache-Control: max-age=0, stale-if-error=60, " + directive)))
+				.as(directive)
+				.isEqualTo(502);
+		}
+	}
+
+	@Test
+	void keepingNeverChangesWhatTheClientGets() throws Exception {
+		GatewayClient gateway = new GatewayClient(this.port);
+		String huge = "/origin/huge-max-age";
+		ANSWERS.put(huge, response("kept a very long time",
+				"Cache-Control: max-age=99999999999999, stale-if-error=99999999999999"));
+		HttpResponse<String> first = gateway.get(huge, "*/*");
+		assertThat(first.statusCode()).isEqualTo(200);
+		assertThat(first.body()).isEqualTo("kept a very long time");
+		MODES.put(huge, "close");
+		assertThat(gateway.get(huge, "*/*").body()).isEqualTo("kept a very long time");
+		String chunked = "/small/chunked";
+		String body = "0123456789".repeat(10);
+		ANSWERS.put(chunked,
+				"HTTP/1.1 200 OK\r\nCache-Control: max-age=0, stale-if-error=60\r\nTransfer-Encoding: chunked\r\n\r\n32\r\n"
+						+ body.substring(0, 50) + "\r\n32\r\n" + body.substring(50) + "\r\n0\r\n\r\n");
+		HttpResponse<String> whole = gateway.get(chunked, "*/*");
+		assertThat(whole.body()).as("passed whole, though too long to keep").isEqualTo(body);
+		MODES.put(chunked, "close");
+		assertThat(gateway.get(chunked, "*/*").statusCode()).as("not kept: over max-entry-size").isEqualTo(502);
+	}
+
+	@Test
+	void aKeptNoContentAnswerHasNoBodyLength() throws Exception {
+		GatewayClient gateway = new GatewayClient(this.port);
+		String path = "/origin/no-content";
+		ANSWERS.put(path, "HTTP/1.1 204 No Content\r\nCache-Control: max-age=0, stale-if-error=60\r\n\r\n");
+		assertThat(gateway.get(path, "*/*").statusCode()).isEqualTo(204);
+		MODES.put(path, "close");
+		String raw = gateway.exchangeUntilClosed(
+				"GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + this.port + "\r\nConnection: close\r\n\r\n");
+		assertThat(raw).startsWith("HTTP/1.1 204 ")
+			.containsIgnoringCase("cache-status")
+			.doesNotContainIgnoringCase("content-length");
+	}
+
+	@Test
+	void anEjectedUpstreamsRequestsAreAnsweredStale() throws Exception {
+		GatewayClient gateway = new GatewayClient(this.port);
+		String path = "/ejecting/a";
+		ANSWERS.put(path, response("kept before ejection", "Cache-Control: max-age=0, stale-if-error=60"));
+		assertThat(gateway.get(path, "*/*").statusCode()).isEqualTo(200);
+		MODES.put(path, "close");
+		assertThat(gateway.get(path, "*/*").headers().firstValue("Proxy-Status"))
+			.hasValue("test-gateway; error=connection_terminated");
+		HttpResponse<String> ejected = gateway.get(path, "*/*");
+		assertThat(ejected.statusCode()).isEqualTo(200);
+		assertThat(ejected.body()).isEqualTo("kept before ejection");
+		assertThat(ejected.headers().firstValue("Proxy-Status"))
+			.hasValue("test-gateway; error=destination_unavailable");
 	}
 
 	@Test
@@ -268,6 +358,18 @@ class StaleIfErrorTests {
 		assertThat(gateway.get(path, "*/*").statusCode()).isEqualTo(200);
 		MODES.put(path, "close");
 		assertThat(gateway.send("POST", path, HttpRequest.BodyPublishers.ofString("x")).statusCode()).isEqualTo(502);
+	}
+
+	/**
+	 * Have the upstream answer a path, ask for it, then have the upstream close the
+	 * connection instead, and ask again.
+	 * @return the status of the second answer
+	 */
+	private static int afterFailure(GatewayClient gateway, String path, String response) throws Exception {
+		ANSWERS.put(path, response);
+		assertThat(gateway.get(path, "*/*").statusCode()).isEqualTo(200);
+		MODES.put(path, "close");
+		return gateway.get(path, "*/*").statusCode();
 	}
 
 	private static String answer(String path, String request) {
