@@ -47,15 +47,50 @@ SCENARIOS = [
     ("happy-on", "happy path, policy on", "on", "/bench/"),
     ("happy-nohealth", "happy path, policy on, health off", "on", "/bench-nohealth/"),
     ("happy-noretry", "happy path, policy on, retries off", "on", "/bench-noretry/"),
+    ("happy-nostale", "happy path, policy on, stale-if-error off", "on", "/bench-nostale/"),
     ("refused-off", "refused, policy off (stock 500)", "off", "/demo/refused"),
     ("refused-on", "refused, policy on, health and retries off (502)", "on", "/refused-nohealth/"),
     ("refused-ejected", "refused, upstream ejected (503)", "on", "/demo/refused"),
     ("lb-healthy", "lb: route, three instances healthy", "on", "/lb-healthy/"),
     ("lb-one-dead", "lb: route, one instance of three dead", "on", "/lb-one-dead/"),
+    ("stale-served", "upstream down, kept response served stale", "on", "/stale/"),
 ]
 ROUTE_IDS = {"/bench/": "bench", "/bench-nohealth/": "bench-nohealth", "/bench-noretry/": "bench-noretry",
              "/refused-nohealth/": "refused-nohealth", "/demo/refused": "refused", "/lb-healthy/": "lb-healthy",
-             "/lb-one-dead/": "lb-one-dead"}
+             "/lb-one-dead/": "lb-one-dead", "/bench-nostale/": "bench-nostale", "/stale/": "stale"}
+
+
+class StaleOrigin:
+    """An upstream that answers with Cache-Control: stale-if-error until it is stopped."""
+
+    BODY = b"<!DOCTYPE html><title>catalog</title>" + b"x" * 560
+
+    def __init__(self):
+        import http.server
+        import threading
+        body = self.BODY
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Cache-Control", "max-age=0, stale-if-error=86400")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def free_port():
@@ -126,7 +161,7 @@ http {{
 
 
 class Gateway:
-    def __init__(self, name, policy, jar, instances, refused, workdir):
+    def __init__(self, name, policy, jar, instances, refused, workdir, stale=None):
         upstream = instances[0]
         self.name = name
         self.port = free_port()
@@ -142,6 +177,10 @@ class Gateway:
         healthy = "--spring.cloud.gateway.server.webflux.routes[4]."
         one_dead = "--spring.cloud.gateway.server.webflux.routes[5]."
         discovery = "--spring.cloud.discovery.client.simple.instances."
+        # the same upstream with stale-if-error off, for its cost on the happy path
+        no_stale = "--spring.cloud.gateway.server.webflux.routes[6]."
+        # an upstream that answered once, saying its answer may be served stale, and is gone
+        kept = "--spring.cloud.gateway.server.webflux.routes[7]."
         args = ["taskset", "-c", GATEWAY_CPU, "java", *JVM_FLAGS, "-jar", jar,
                 f"--server.port={self.port}", "--server.address=127.0.0.1",
                 f"--gateway.error-policy.enabled={str(policy).lower()}",
@@ -159,6 +198,10 @@ class Gateway:
                 one_dead + "predicates[0]=Path=/lb-one-dead/**",
                 *[f"{discovery}bench-healthy[{i}].uri={url}" for i, url in enumerate(instances)],
                 *[f"{discovery}bench-one-dead[{i}].uri={url}" for i, url in enumerate([refused, *instances[1:]])],
+                no_stale + "id=bench-nostale", no_stale + f"uri={upstream}",
+                no_stale + "predicates[0]=Path=/bench-nostale/**",
+                no_stale + "metadata.error-policy.stale-if-error.enabled=false",
+                kept + "id=stale", kept + f"uri={stale or refused}", kept + "predicates[0]=Path=/stale/**",
                 "--spring.cloud.gateway.server.webflux.httpclient.pool.metrics=true",
                 "--management.endpoints.web.exposure.include=health,metrics"]
         with open(self.log, "w") as out:
@@ -322,6 +365,7 @@ def render(results):
     health = results["healthCpuRatio"]
     ejected = results["ejectedCpuRatio"]
     retry = results["retryCpuRatio"]
+    stale = results.get("staleCpuRatio")
     dead_errors = sum(r["non2xx"] + r["errors"] for r in results["runs"]["lb-one-dead"])
     dead_requests = sum(r["requests"] for r in results["runs"]["lb-one-dead"])
     targets = [
@@ -343,6 +387,11 @@ def render(results):
          ejected["median"] <= 0.5),
         ("Happy path, retries on vs off: CPU per request (median of the rounds' ratios)",
          f"{retry['median']:.3f}x ({retry['min']:.3f}–{retry['max']:.3f})", "≤ 1.02x", retry["median"] <= 1.02),
+        *([("Happy path, stale-if-error on vs off (nothing cacheable): CPU per request (median of the rounds' ratios)",
+            f"{stale['median']:.3f}x ({stale['min']:.3f}–{stale['max']:.3f})", "≤ 1.02x", stale["median"] <= 1.02),
+           ("Upstream down, stale response served vs happy path: throughput",
+            f"{med['stale-served'] / med['happy-on']:.2f}x", "≥ 1.0x", med["stale-served"] / med["happy-on"] >= 1.0)]
+          if stale else []),
         ("lb: route with one instance of three dead: client-visible errors",
          f"{dead_errors:,} of {dead_requests:,} requests", "0", dead_errors == 0),
         ("lb: route with one instance of three dead vs all healthy: throughput",
@@ -459,8 +508,13 @@ def main():
     try:
         # a port nothing listens on: every connection to it is refused
         refused = f"http://127.0.0.1:{free_port()}"
-        gateways["off"] = Gateway("off", False, jar[0], nginx.instance_urls(), refused, workdir)
-        gateways["on"] = Gateway("on", True, jar[0], nginx.instance_urls(), refused, workdir)
+        origin = StaleOrigin()
+        gateways["off"] = Gateway("off", False, jar[0], nginx.instance_urls(), refused, workdir, origin.url)
+        gateways["on"] = Gateway("on", True, jar[0], nginx.instance_urls(), refused, workdir, origin.url)
+        # the policy keeps the origin's answer; then the origin goes away for good
+        if get(gateways["on"].url("/stale/"))[0] != 200:
+            sys.exit("benchmark: the stale-if-error origin did not answer")
+        origin.stop()
         targets = {"nginx": nginx, **gateways}
         if not QUICK:
             print("benchmark: JMH", flush=True)
@@ -470,7 +524,7 @@ def main():
             run_scenario(scenario, targets, WARMUP_SECONDS)
         baseline = gateways["on"].memory_after_gc()
         runs = {name: [] for name, *_ in scenarios}
-        ratios, health_ratios, ejected_ratios, retry_ratios = [], [], [], []
+        ratios, health_ratios, ejected_ratios, retry_ratios, stale_ratios = [], [], [], [], []
         for round_ in range(1, ROUNDS + 1):
             # every other round in reverse order, so that drift during a round favours neither
             for scenario in (scenarios if round_ % 2 else list(reversed(scenarios))):
@@ -488,6 +542,9 @@ def main():
             retry_ratios.append(cpu["happy-on"] / cpu["happy-noretry"])
             print(f"benchmark: round {round_} happy path CPU per request, retries on / off: "
                   f"{retry_ratios[-1]:.3f}x", flush=True)
+            stale_ratios.append(cpu["happy-on"] / cpu["happy-nostale"])
+            print(f"benchmark: round {round_} happy path CPU per request, stale-if-error on / off: "
+                  f"{stale_ratios[-1]:.3f}x", flush=True)
             if not QUICK:
                 ejected_ratios.append(cpu["refused-ejected"] / cpu["happy-on"])
         if QUICK:
@@ -499,6 +556,9 @@ def main():
             print(f"benchmark: happy path CPU per request, retries on / off, median of {ROUNDS} rounds: "
                   f"{statistics.median(retry_ratios):.3f}x (min {min(retry_ratios):.3f}, "
                   f"max {max(retry_ratios):.3f})")
+            print(f"benchmark: happy path CPU per request, stale-if-error on / off, median of {ROUNDS} rounds: "
+                  f"{statistics.median(stale_ratios):.3f}x (min {min(stale_ratios):.3f}, "
+                  f"max {max(stale_ratios):.3f})")
             return
         failed = sum(r["requests"] for name in ("refused-on", "refused-ejected") for r in runs[name])
         after = gateways["on"].memory_after_gc()
@@ -521,6 +581,7 @@ def main():
         "healthCpuRatio": {**summary(health_ratios), "rounds": health_ratios},
         "ejectedCpuRatio": {**summary(ejected_ratios), "rounds": ejected_ratios},
         "retryCpuRatio": {**summary(retry_ratios), "rounds": retry_ratios},
+        "staleCpuRatio": {**summary(stale_ratios), "rounds": stale_ratios},
         "runs": runs,
         "fixedRate": {"rate": rate, "scenarios": fixed},
         "waiting": waits,

@@ -72,6 +72,8 @@ public class RedisStaleStore implements StaleStore {
 
 	private final AtomicLong hidden = new AtomicLong();
 
+	private final AtomicLong failures = new AtomicLong();
+
 	private volatile long pausedUntil;
 
 	/**
@@ -122,7 +124,13 @@ public class RedisStaleStore implements StaleStore {
 		return until != 0 && this.nanoTime.getAsLong() - until < 0;
 	}
 
+	@Override
+	public long failures() {
+		return this.failures.get();
+	}
+
 	private <T> Mono<T> failed(String what, Throwable error) {
+		this.failures.incrementAndGet();
 		long now = this.nanoTime.getAsLong();
 		this.pausedUntil = now + PAUSE.toNanos();
 		long last = this.lastLogged.get();

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
 import io.github.gatewayerrorpolicy.classify.ErrorType;
@@ -36,6 +37,9 @@ import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
 import io.github.gatewayerrorpolicy.policy.GatewayHeaders;
 import io.github.gatewayerrorpolicy.policy.ProxyStatus;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
@@ -73,7 +77,7 @@ import org.springframework.web.server.ServerWebExchange;
  * within the window and within what the request's {@code max-stale} or
  * {@code stale-if-error} accept.
  */
-public class StaleResponses {
+public class StaleResponses implements MeterBinder {
 
 	/**
 	 * The upstream statuses a kept response may replace (RFC 5861 §4).
@@ -114,6 +118,8 @@ public class StaleResponses {
 	private final String name;
 
 	private final LongSupplier clock;
+
+	private final AtomicLong keepFailures = new AtomicLong();
 
 	/**
 	 * Create the service.
@@ -349,12 +355,32 @@ public class StaleResponses {
 	 */
 	private void keepQuietly(Keeper keeper, byte[] bytes) {
 		try {
-			keep(keeper, bytes).subscribe(null,
-					(error) -> logger.warn("Could not keep a response for stale-if-error: " + error));
+			keep(keeper, bytes).subscribe(null, this::keepFailed);
 		}
 		catch (RuntimeException ex) {
-			logger.warn("Could not keep a response for stale-if-error: " + ex);
+			keepFailed(ex);
 		}
+	}
+
+	private void keepFailed(Throwable error) {
+		this.keepFailures.incrementAndGet();
+		logger.warn("Could not keep a response for stale-if-error: " + error);
+	}
+
+	/**
+	 * Return how many times keeping or looking up a response failed: the store's failures
+	 * and the responses that could not be kept.
+	 * @return the failures so far
+	 */
+	public long failures() {
+		return this.store.failures() + this.keepFailures.get();
+	}
+
+	@Override
+	public void bindTo(MeterRegistry registry) {
+		FunctionCounter.builder("gateway.upstream.stale.store.failures", this, StaleResponses::failures)
+			.description("Stale-if-error reads and writes that failed: never a client's failure")
+			.register(registry);
 	}
 
 	/**

@@ -42,4 +42,12 @@ public interface StaleStore {
 	 */
 	Mono<Void> put(String key, byte[] value, Duration timeToLive);
 
+	/**
+	 * Return how many reads and writes failed so far.
+	 * @return the failures, 0 for a store that cannot fail
+	 */
+	default long failures() {
+		return 0;
+	}
+
 }

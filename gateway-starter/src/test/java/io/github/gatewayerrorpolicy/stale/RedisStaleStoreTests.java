@@ -29,6 +29,7 @@ import io.github.gatewayerrorpolicy.test.GatewayClient;
 import io.github.gatewayerrorpolicy.test.TestGateway;
 import io.github.gatewayerrorpolicy.upstreams.AllTestsRequired;
 import io.github.gatewayerrorpolicy.upstreams.ReservedPort;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -112,6 +113,10 @@ class RedisStaleStoreTests {
 			long start = System.nanoTime();
 			assertThat(get(second, "/origin/fleet-after")).startsWith("HTTP/1.1 502 ");
 			assertThat(get(first, "/origin/fleet")).as("nothing to serve without Redis").startsWith("HTTP/1.1 502 ");
+			assertThat(b.getBean(MeterRegistry.class)
+				.get("gateway.upstream.stale.store.failures")
+				.functionCounter()
+				.count()).as("store failures are counted").isPositive();
 			assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("bounded by the command timeout")
 				.isLessThan(5_000);
 		}
