@@ -68,6 +68,11 @@ public class MemoryStaleStore implements StaleStore {
 	}
 
 	@Override
+	public boolean isLocal() {
+		return true;
+	}
+
+	@Override
 	public Mono<byte[]> get(String key) {
 		Entry entry = this.entries.getIfPresent(key);
 		return (entry != null) ? Mono.just(entry.value()) : Mono.empty();

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -122,6 +123,12 @@ public class StaleResponses implements MeterBinder {
 	private final AtomicLong keepFailures = new AtomicLong();
 
 	/**
+	 * The routes this gateway has kept a response of, so that a failure on any other
+	 * route looks nothing up in a local store.
+	 */
+	private final Set<String> keepingRoutes = ConcurrentHashMap.newKeySet();
+
+	/**
 	 * Create the service.
 	 * @param policies the policy of each route
 	 * @param store where responses are kept
@@ -199,6 +206,7 @@ public class StaleResponses implements MeterBinder {
 			}
 		}
 		String base = baseKey(route, request);
+		this.keepingRoutes.add(route.getId());
 		return new Keeper(namesKey(base), vary, variantKey(base, vary, asked), status, List.copyOf(kept), now,
 				initialAge, freshFor, staleFor, Duration.ofSeconds(timeToLive), stale.maxEntrySize());
 	}
@@ -217,6 +225,10 @@ public class StaleResponses implements MeterBinder {
 		if (!policy.isEnabled() || !policy.stale().enabled() || route == null
 				|| (method != HttpMethod.GET && method != HttpMethod.HEAD) || asked.containsHeader(HttpHeaders.RANGE)
 				|| asked.containsHeader(HttpHeaders.UPGRADE)) {
+			return Mono.empty();
+		}
+		if (this.store.isLocal() && !this.keepingRoutes.contains(route.getId())) {
+			// this gateway never kept a response of the route: nothing to look up
 			return Mono.empty();
 		}
 		CacheDirectives directives = CacheDirectives.parse(asked.getOrEmpty(HttpHeaders.CACHE_CONTROL));

@@ -50,4 +50,13 @@ public interface StaleStore {
 		return 0;
 	}
 
+	/**
+	 * Whether only this gateway writes to the store: then a route it never kept a
+	 * response for has nothing to look up.
+	 * @return whether the store is this gateway's own
+	 */
+	default boolean isLocal() {
+		return false;
+	}
+
 }
