@@ -180,25 +180,19 @@ class StaleIfErrorTests {
 		GatewayClient gateway = new GatewayClient(this.port);
 		for (Map.Entry<String, String[]> response : notKept.entrySet()) {
 			String path = "/origin/not-kept-" + response.getKey();
-			ANSWERS.put(path, response("not to keep", response.getValue()));
-			assertThat(gateway.get(path, "*/*").statusCode()).isEqualTo(200);
-			MODES.put(path, "close");
+			keptThenClosed(gateway, path, response("not to keep", response.getValue()));
 			assertThat(gateway.get(path, "*/*").statusCode()).as(response.getKey()).isEqualTo(502);
 		}
 		String authorized = "/origin/not-kept-authorization";
-		ANSWERS.put(authorized, response("for one user", "Cache-Control: max-age=0, stale-if-error=60"));
-		assertThat(gateway.send("GET", authorized, "Authorization", "Bearer a").statusCode()).isEqualTo(200);
-		MODES.put(authorized, "close");
+		keptThenClosed(gateway, authorized, response("for one user", "Cache-Control: max-age=0, stale-if-error=60"),
+				"Authorization", "Bearer a");
 		assertThat(gateway.send("GET", authorized, "Authorization", "Bearer a").statusCode()).isEqualTo(502);
 		String shared = "/origin/kept-authorization-public";
-		ANSWERS.put(shared, response("for anyone", "Cache-Control: public, max-age=0, stale-if-error=60"));
-		assertThat(gateway.send("GET", shared, "Authorization", "Bearer a").statusCode()).isEqualTo(200);
-		MODES.put(shared, "close");
+		keptThenClosed(gateway, shared, response("for anyone", "Cache-Control: public, max-age=0, stale-if-error=60"),
+				"Authorization", "Bearer a");
 		assertThat(gateway.send("GET", shared, "Authorization", "Bearer a").statusCode()).isEqualTo(200);
 		String off = "/off/a";
-		ANSWERS.put(off, response("route off", "Cache-Control: max-age=0, stale-if-error=60"));
-		assertThat(gateway.get(off, "*/*").statusCode()).isEqualTo(200);
-		MODES.put(off, "close");
+		keptThenClosed(gateway, off, response("route off", "Cache-Control: max-age=0, stale-if-error=60"));
 		assertThat(gateway.get(off, "*/*").statusCode()).isEqualTo(502);
 	}
 
@@ -206,17 +200,13 @@ class StaleIfErrorTests {
 	void theRequestsOwnDirectivesAreHonoured() throws Exception {
 		GatewayClient gateway = new GatewayClient(this.port);
 		String path = "/origin/directives";
-		ANSWERS.put(path, response("kept", "Cache-Control: max-age=0, stale-if-error=60"));
-		assertThat(gateway.get(path, "*/*").statusCode()).isEqualTo(200);
-		MODES.put(path, "close");
+		keptThenClosed(gateway, path, response("kept", "Cache-Control: max-age=0, stale-if-error=60"));
 		assertThat(gateway.send("GET", path, "Cache-Control", "no-cache").statusCode()).isEqualTo(502);
 		assertThat(gateway.send("GET", path, "Pragma", "no-cache").statusCode()).isEqualTo(502);
 		assertThat(gateway.get(path, "*/*").statusCode()).isEqualTo(200);
 		// stale by about 10 s when kept (20 s old, fresh for 10)
 		String older = "/origin/directives-older";
-		ANSWERS.put(older, response("kept", "Cache-Control: max-age=10, stale-if-error=60", "Age: 20"));
-		assertThat(gateway.get(older, "*/*").statusCode()).isEqualTo(200);
-		MODES.put(older, "close");
+		keptThenClosed(gateway, older, response("kept", "Cache-Control: max-age=10, stale-if-error=60", "Age: 20"));
 		assertThat(gateway.send("GET", older, "Cache-Control", "max-stale=5").statusCode())
 			.as("staler than the client accepts")
 			.isEqualTo(502);
@@ -245,9 +235,7 @@ class StaleIfErrorTests {
 	void headIsServedFromAKeptGet() throws Exception {
 		GatewayClient gateway = new GatewayClient(this.port);
 		String path = "/origin/head";
-		ANSWERS.put(path, response("the body of the GET", "Cache-Control: max-age=0, stale-if-error=60"));
-		assertThat(gateway.get(path, "*/*").statusCode()).isEqualTo(200);
-		MODES.put(path, "close");
+		keptThenClosed(gateway, path, response("the body of the GET", "Cache-Control: max-age=0, stale-if-error=60"));
 		HttpResponse<String> head = gateway.send("HEAD", path);
 		assertThat(head.statusCode()).isEqualTo(200);
 		assertThat(head.headers().firstValue("Content-Length")).hasValue("19");
@@ -272,9 +260,7 @@ class StaleIfErrorTests {
 	void credentialsKeepOnlyWhatTheUpstreamSharesItself() throws Exception {
 		GatewayClient gateway = new GatewayClient(this.port);
 		String cookie = "/opted-in/cookie";
-		ANSWERS.put(cookie, response("for one session", "Content-Type: text/plain"));
-		assertThat(gateway.send("GET", cookie, "Cookie", "session=1").statusCode()).isEqualTo(200);
-		MODES.put(cookie, "close");
+		keptThenClosed(gateway, cookie, response("for one session", "Content-Type: text/plain"), "Cookie", "session=1");
 		assertThat(gateway.send("GET", cookie, "Cookie", "session=2").statusCode())
 			.as("a route's opt-in does not keep a response to a request with a cookie")
 			.isEqualTo(502);
@@ -324,9 +310,7 @@ class StaleIfErrorTests {
 	void aKeptNoContentAnswerHasNoBodyLength() throws Exception {
 		GatewayClient gateway = new GatewayClient(this.port);
 		String path = "/origin/no-content";
-		ANSWERS.put(path, "HTTP/1.1 204 No Content\r\nCache-Control: max-age=0, stale-if-error=60\r\n\r\n");
-		assertThat(gateway.get(path, "*/*").statusCode()).isEqualTo(204);
-		MODES.put(path, "close");
+		keptThenClosed(gateway, path, "HTTP/1.1 204 No Content\r\nCache-Control: max-age=0, stale-if-error=60\r\n\r\n");
 		String raw = gateway.exchangeUntilClosed(
 				"GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + this.port + "\r\nConnection: close\r\n\r\n");
 		assertThat(raw).startsWith("HTTP/1.1 204 ")
@@ -338,9 +322,7 @@ class StaleIfErrorTests {
 	void anEjectedUpstreamsRequestsAreAnsweredStale() throws Exception {
 		GatewayClient gateway = new GatewayClient(this.port);
 		String path = "/ejecting/a";
-		ANSWERS.put(path, response("kept before ejection", "Cache-Control: max-age=0, stale-if-error=60"));
-		assertThat(gateway.get(path, "*/*").statusCode()).isEqualTo(200);
-		MODES.put(path, "close");
+		keptThenClosed(gateway, path, response("kept before ejection", "Cache-Control: max-age=0, stale-if-error=60"));
 		assertThat(gateway.get(path, "*/*").headers().firstValue("Proxy-Status"))
 			.hasValue("test-gateway; error=connection_terminated");
 		HttpResponse<String> ejected = gateway.get(path, "*/*");
@@ -354,9 +336,7 @@ class StaleIfErrorTests {
 	void aPostIsNeverAnsweredFromTheStore() throws Exception {
 		GatewayClient gateway = new GatewayClient(this.port);
 		String path = "/origin/post";
-		ANSWERS.put(path, response("kept", "Cache-Control: max-age=0, stale-if-error=60"));
-		assertThat(gateway.get(path, "*/*").statusCode()).isEqualTo(200);
-		MODES.put(path, "close");
+		keptThenClosed(gateway, path, response("kept", "Cache-Control: max-age=0, stale-if-error=60"));
 		assertThat(gateway.send("POST", path, HttpRequest.BodyPublishers.ofString("x")).statusCode()).isEqualTo(502);
 	}
 
@@ -366,10 +346,20 @@ class StaleIfErrorTests {
 	 * @return the status of the second answer
 	 */
 	private static int afterFailure(GatewayClient gateway, String path, String response) throws Exception {
-		ANSWERS.put(path, response);
-		assertThat(gateway.get(path, "*/*").statusCode()).isEqualTo(200);
-		MODES.put(path, "close");
+		keptThenClosed(gateway, path, response);
 		return gateway.get(path, "*/*").statusCode();
+	}
+
+	/**
+	 * Have the upstream answer a path, ask for it with the given headers, then have the
+	 * upstream close the connection instead of answering it.
+	 */
+	private static void keptThenClosed(GatewayClient gateway, String path, String response, String... headers)
+			throws Exception {
+		ANSWERS.put(path, response);
+		assertThat(gateway.send("GET", path, headers).statusCode()).as("the upstream's own status")
+			.isEqualTo(Integer.parseInt(response.substring(9, 12)));
+		MODES.put(path, "close");
 	}
 
 	private static String answer(String path, String request) {
