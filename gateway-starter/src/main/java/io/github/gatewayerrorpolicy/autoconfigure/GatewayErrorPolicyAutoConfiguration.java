@@ -62,6 +62,7 @@ import io.micrometer.tracing.handler.TracingObservationHandler;
 import org.thymeleaf.spring6.ISpringWebFluxTemplateEngine;
 import org.thymeleaf.spring6.SpringTemplateEngine;
 
+import org.apache.commons.logging.LogFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -91,6 +92,7 @@ import org.springframework.data.redis.core.ReactiveRedisTemplate;
 import org.springframework.data.redis.serializer.RedisSerializationContext;
 import org.springframework.data.redis.serializer.RedisSerializer;
 import org.springframework.http.codec.ServerCodecConfigurer;
+import org.springframework.util.StringUtils;
 import org.springframework.web.reactive.socket.client.WebSocketClient;
 import org.springframework.web.reactive.socket.server.WebSocketService;
 
@@ -214,8 +216,9 @@ public final class GatewayErrorPolicyAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	UpstreamFailureFilter upstreamFailureFilter(ErrorPolicyResolver policies, UpstreamFailureEvents events,
-			UpstreamFailureClassifier classifier, UpstreamHealth health, ObjectProvider<StaleResponses> stale) {
-		return new UpstreamFailureFilter(policies, events, classifier, health, stale.getIfAvailable());
+			UpstreamFailureClassifier classifier, UpstreamHealth health, StaleResponses stale,
+			ErrorResponseWriter writer) {
+		return new UpstreamFailureFilter(policies, events, classifier, health, stale, writer);
 	}
 
 	@Bean
@@ -261,17 +264,16 @@ public final class GatewayErrorPolicyAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	UpstreamResponseBodyFilter upstreamResponseBodyFilter(ErrorResponseWriter writer,
-			ObjectProvider<StaleResponses> stale) {
-		return new UpstreamResponseBodyFilter(writer, stale.getIfAvailable());
+	UpstreamResponseBodyFilter upstreamResponseBodyFilter(StaleResponses stale) {
+		return new UpstreamResponseBodyFilter(stale);
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
 	UpstreamErrorWebExceptionHandler upstreamErrorWebExceptionHandler(UpstreamFailureClassifier classifier,
 			ErrorPolicyResolver policies, ErrorResponseWriter writer, UpstreamFailureEvents events,
-			ObjectProvider<StaleResponses> stale) {
-		return new UpstreamErrorWebExceptionHandler(classifier, policies, writer, events, stale.getIfAvailable());
+			StaleResponses stale) {
+		return new UpstreamErrorWebExceptionHandler(classifier, policies, writer, events, stale);
 	}
 
 	/**
@@ -286,7 +288,12 @@ public final class GatewayErrorPolicyAutoConfiguration {
 
 		@Bean
 		@ConditionalOnMissingBean(StaleStore.class)
-		RedisStaleStore redisStaleStore(ReactiveRedisConnectionFactory connectionFactory) {
+		RedisStaleStore redisStaleStore(ReactiveRedisConnectionFactory connectionFactory, Environment environment) {
+			if (!StringUtils.hasText(environment.getProperty("spring.application.name"))) {
+				LogFactory.getLog(RedisStaleStore.class)
+					.warn("spring.application.name is not set: stale-if-error entries in Redis are shared by every "
+							+ "application without a name that uses this Redis and has the same route ids");
+			}
 			RedisSerializationContext<String, byte[]> serialization = RedisSerializationContext
 				.<String, byte[]>newSerializationContext(RedisSerializer.string())
 				.value(RedisSerializer.byteArray())
@@ -311,12 +318,12 @@ public final class GatewayErrorPolicyAutoConfiguration {
 		WebSocketRoutingFilter gatewayErrorPolicyWebSocketRoutingFilter(WebSocketClient client,
 				WebSocketService service, ObjectProvider<List<HttpHeadersFilter>> headersFilters,
 				ErrorPolicyResolver policies, UpstreamFailureClassifier classifier, UpstreamFailureEvents events,
-				UpstreamHealth health, ObjectProvider<HttpClientProperties> httpClient) {
-			// the client Spring Cloud Gateway's own filter uses: an application's, if it
-			// has one
+				UpstreamHealth health, ErrorResponseWriter writer, ObjectProvider<HttpClientProperties> httpClient) {
+			// injected by type, as Spring Cloud Gateway's own filter injects it: an
+			// application's client, if it has one; looked up once, not per request
 			HttpClientProperties properties = httpClient.getIfAvailable();
 			return new WebSocketRoutingFilter(client, service, headersFilters, policies, classifier, events, health,
-					() -> (properties != null) ? properties.getResponseTimeout() : null);
+					writer, () -> (properties != null) ? properties.getResponseTimeout() : null);
 		}
 
 	}

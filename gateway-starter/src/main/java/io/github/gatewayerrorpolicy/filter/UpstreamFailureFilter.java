@@ -26,19 +26,16 @@ import io.github.gatewayerrorpolicy.classify.UpstreamFailure;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailureClassifier;
 import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
 import io.github.gatewayerrorpolicy.health.HealthPolicy;
-import io.github.gatewayerrorpolicy.health.UpstreamAddress;
 import io.github.gatewayerrorpolicy.health.UpstreamHealth;
 import io.github.gatewayerrorpolicy.health.UpstreamHealth.Admission;
 import io.github.gatewayerrorpolicy.observe.NativeRequests;
-import io.github.gatewayerrorpolicy.observe.Outcome;
-import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvent;
 import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvents;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
-import io.github.gatewayerrorpolicy.policy.ProxyStatus;
+import io.github.gatewayerrorpolicy.policy.GatewayHeaders;
+import io.github.gatewayerrorpolicy.policy.LaterAnswer;
 import io.github.gatewayerrorpolicy.retry.RetryAttempts;
 import io.github.gatewayerrorpolicy.retry.RetryAttempts.StatusRetry;
-import io.github.gatewayerrorpolicy.stale.StaleAnswer;
 import io.github.gatewayerrorpolicy.stale.StaleResponses;
 import io.github.gatewayerrorpolicy.web.ErrorResponseWriter;
 import org.jspecify.annotations.Nullable;
@@ -51,8 +48,6 @@ import org.springframework.cloud.gateway.filter.NettyRoutingFilter;
 import org.springframework.cloud.gateway.route.Route;
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpResponse;
@@ -69,11 +64,12 @@ import org.springframework.web.server.ServerWebExchange;
  * {@link RetryAttempts} decides that it is, the upstream response is discarded and the
  * attempt fails with {@link StatusRetry} for
  * {@link io.github.gatewayerrorpolicy.retry.RetryFilter} to retry. When the upstream
- * answers with a 5xx status, the response is passed through with a {@code Proxy-Status}
- * member carrying {@code received-status} appended, unless the route's policy masks that
- * status: then the upstream body is drained (so that the pooled connection stays usable),
- * and {@link UpstreamResponseBodyFilter} writes the gateway's own answer with the same
- * status once the route's filters are done.
+ * answers with 500, 502, 503 or 504 and a kept response may answer the request
+ * ({@link StaleResponses}), or with a 5xx the route's policy masks, the upstream body is
+ * drained (so that the pooled connection stays usable) and
+ * {@link UpstreamResponseBodyFilter} writes that answer once the route's filters are
+ * done; any other 5xx is passed through with a {@code Proxy-Status} member carrying
+ * {@code received-status} appended ({@link UpstreamErrorResponses}).
  * <p>
  * Before routing, it asks {@link UpstreamHealth} whether the request's upstream is
  * ejected: if so, the request is not sent and fails with an
@@ -98,18 +94,13 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 
 	private final ErrorPolicyResolver policies;
 
-	private final UpstreamFailureEvents events;
-
 	private final UpstreamFailureClassifier classifier;
 
 	private final UpstreamHealth health;
 
-	private final @Nullable StaleResponses stale;
+	private final StaleResponses stale;
 
-	public UpstreamFailureFilter(ErrorPolicyResolver policies, UpstreamFailureEvents events,
-			UpstreamFailureClassifier classifier, UpstreamHealth health) {
-		this(policies, events, classifier, health, null);
-	}
+	private final UpstreamErrorResponses upstreamErrors;
 
 	/**
 	 * Create the filter.
@@ -117,16 +108,17 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 	 * @param events where failures are published
 	 * @param classifier the classifier of upstream failures
 	 * @param health the health of upstreams
-	 * @param stale the kept responses an upstream's error response may be replaced with,
-	 * if stale-if-error is on
+	 * @param stale the kept responses an upstream's error response may be replaced with
+	 * @param writer the writer of the gateway's answers
 	 */
 	public UpstreamFailureFilter(ErrorPolicyResolver policies, UpstreamFailureEvents events,
-			UpstreamFailureClassifier classifier, UpstreamHealth health, @Nullable StaleResponses stale) {
+			UpstreamFailureClassifier classifier, UpstreamHealth health, StaleResponses stale,
+			ErrorResponseWriter writer) {
 		this.policies = policies;
-		this.events = events;
 		this.classifier = classifier;
 		this.health = health;
 		this.stale = stale;
+		this.upstreamErrors = new UpstreamErrorResponses(events, writer);
 	}
 
 	@Override
@@ -137,17 +129,14 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 		}
 		Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
 		ErrorPolicy policy = this.policies.resolve(route);
-		ErrorResponseWriter.rememberGatewayHeaders(exchange);
+		GatewayHeaders.remember(exchange);
 		// an answer decided for an earlier attempt (retried by Spring Cloud Gateway's
 		// Retry filter, say) is not this attempt's
-		MaskedAnswer.remove(exchange);
-		StaleAnswer.remove(exchange);
-		HttpHeaders forwarded = exchange.getRequest().getHeaders();
-		if (forwarded.containsHeader(HttpHeaders.AUTHORIZATION) || forwarded.containsHeader(HttpHeaders.COOKIE)) {
-			// the route's filters may have added them: a response to it is not shared
-			exchange.getAttributes().put(StaleResponses.CREDENTIALS_ATTRIBUTE, Boolean.TRUE);
-		}
-		Admission admission = admit(exchange, route, policy, url);
+		LaterAnswer.remove(exchange);
+		StaleResponses.noteCredentials(exchange, policy);
+		Admission admission = (route != null && policy.isEnabled())
+				? this.health.admit(route.getId(), policy.health(), url, exchange.getAttributes())
+				: Admission.UNTRACKED;
 		if (admission.isRefused()) {
 			// not sent; answered by the exception handler unless a route's filter (a
 			// circuit breaker's fallback) answers it first
@@ -170,15 +159,6 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 			admission.released();
 			throw ex;
 		}
-	}
-
-	private Admission admit(ServerWebExchange exchange, @Nullable Route route, ErrorPolicy policy, URI url) {
-		UpstreamAddress address = UpstreamAddress.of(url);
-		if (route == null || address == null || !policy.isEnabled()) {
-			return Admission.UNTRACKED;
-		}
-		return this.health.admit(route.getId(), policy.health(), address,
-				UpstreamHealth.isKeptBeyondCap(exchange.getAttributes(), address));
 	}
 
 	/**
@@ -220,8 +200,8 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 		ServerHttpResponse response = exchange.getResponse();
 		HttpStatusCode status = response.getStatusCode();
 		Connection connection = exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
-		if (status != null && policy.health().failureStatuses().contains(status.value())) {
-			admission.failed("status_" + status.value());
+		if (status != null) {
+			admission.answered(policy.health(), status.value());
 		}
 		else {
 			admission.succeeded();
@@ -229,30 +209,24 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 		StatusRetry retry = (status != null && connection != null)
 				? RetryAttempts.retryStatus(exchange, status.value(), response.getHeaders()) : null;
 		if (retry != null) {
-			exchange.getAttributes().remove(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
-			drain(connection).subscribe();
+			discardUpstreamBody(exchange, connection);
 			return Mono.error(retry);
 		}
-		if (status == null || !status.is5xxServerError() || connection == null) {
+		if (status == null || !status.is5xxServerError() || connection == null || !policy.isEnabled()) {
 			return Mono.empty();
 		}
-		if (!policy.isEnabled()) {
-			return Mono.empty();
+		if (!StaleResponses.REPLACED_STATUSES.contains(status.value())) {
+			return onUpstreamError(exchange, policy, status, connection);
 		}
-		StaleResponses stale = this.stale;
-		if (stale != null && StaleResponses.REPLACED_STATUSES.contains(status.value())) {
-			return stale.find(exchange, policy).map((kept) -> {
-				// the kept response is written once the route's filters are done
-				exchange.getAttributes().remove(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
-				drain(connection).subscribe();
-				new StaleAnswer(policy, kept, status.value()).put(exchange);
-				return Boolean.TRUE;
-			})
-				.defaultIfEmpty(Boolean.FALSE)
-				.flatMap((served) -> served ? Mono.empty()
-						: Mono.defer(() -> onUpstreamError(exchange, policy, status, connection)));
-		}
-		return onUpstreamError(exchange, policy, status, connection);
+		return this.stale.find(exchange, policy).map((kept) -> {
+			// the kept response is written once the route's filters are done
+			discardUpstreamBody(exchange, connection);
+			LaterAnswer.put(exchange, (answered) -> this.stale.serve(answered, policy, kept, null, status.value()));
+			return Boolean.TRUE;
+		})
+			.defaultIfEmpty(Boolean.FALSE)
+			.flatMap((served) -> served ? Mono.empty()
+					: Mono.defer(() -> onUpstreamError(exchange, policy, status, connection)));
 	}
 
 	/**
@@ -261,27 +235,19 @@ public class UpstreamFailureFilter implements GlobalFilter, Ordered {
 	 */
 	private Mono<Void> onUpstreamError(ServerWebExchange exchange, ErrorPolicy policy, HttpStatusCode status,
 			Connection connection) {
-		ServerHttpResponse response = exchange.getResponse();
-		HttpStatus known = HttpStatus.resolve(status.value());
-		if (known == null || !policy.masks(status.value())) {
-			this.events.publish(exchange, null, status.value(), Outcome.PASSED_THROUGH, null);
-			ProxyStatus proxyStatus = policy.proxyStatus();
-			if (proxyStatus != null) {
-				response.getHeaders().add(ProxyStatus.HEADER, proxyStatus.receivedStatus(status.value()));
-			}
-			return Mono.empty();
+		if (this.upstreamErrors.masked(exchange, policy, status.value(), exchange.getResponse().getHeaders())) {
+			discardUpstreamBody(exchange, connection);
 		}
-		Duration asked = RetryAttempts.delay(response.getHeaders());
-		// the gateway writes its own value rather than copying the upstream's
-		Long retryAfter = (asked != null) ? (asked.toMillis() + 999) / 1000 : null;
-		// Spring Cloud Gateway's NettyWriteResponseFilter now has no upstream body to
-		// write;
-		// UpstreamResponseBodyFilter writes the answer once the route's filters are done
-		exchange.getAttributes().remove(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
-		UpstreamFailureEvent event = this.events.publish(exchange, null, status.value(), Outcome.MASKED, null);
-		drain(connection).subscribe();
-		MaskedAnswer.put(exchange, policy, known, retryAfter, event.traceId());
 		return Mono.empty();
+	}
+
+	/**
+	 * Leave Spring Cloud Gateway's {@code NettyWriteResponseFilter} no upstream body to
+	 * write, and drain it so that its connection can go back to the pool.
+	 */
+	private static void discardUpstreamBody(ServerWebExchange exchange, Connection connection) {
+		exchange.getAttributes().remove(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR);
+		drain(connection).subscribe();
 	}
 
 	/**

@@ -17,10 +17,8 @@ package io.github.gatewayerrorpolicy.filter;
 
 import io.github.gatewayerrorpolicy.classify.UpstreamFailure;
 import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
-import io.github.gatewayerrorpolicy.stale.StaleAnswer;
+import io.github.gatewayerrorpolicy.policy.LaterAnswer;
 import io.github.gatewayerrorpolicy.stale.StaleResponses;
-import io.github.gatewayerrorpolicy.web.ErrorResponseWriter;
-import org.jspecify.annotations.Nullable;
 import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -37,15 +35,16 @@ import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
- * Records errors raised while the upstream's response body is read, and writes the
- * gateway's answer in place of a masked upstream error response.
+ * Records errors raised while the upstream's response body is read, copies a body that
+ * may be served stale later (see {@link StaleResponses}), and writes the answer decided
+ * while routing ({@link LaterAnswer}) once the route's filters are done.
  * <p>
  * {@link NettyWriteResponseFilter} copies the upstream body into the response after the
  * rest of the chain has run, so upstream body failures surface there rather than in the
  * routing filter. This filter, ordered just before it, decorates the response so that an
  * error emitted by the body being written is recorded as an upstream failure in the
  * {@link UpstreamPhase#DURING_RESPONSE} phase. Errors of the write itself (a client that
- * went away) are not recorded, nor is anything written for a route that did not reach an
+ * went away) are not recorded, nor is anything recorded for a route that did not reach an
  * upstream over HTTP (a {@code forward:} route's local handler, for example). A
  * response-rewriting filter such as {@code ModifyResponseBody} reads the upstream body
  * before it writes; its own errors are then left to Spring Boot.
@@ -57,24 +56,13 @@ public class UpstreamResponseBodyFilter implements GlobalFilter, Ordered {
 	 */
 	public static final int ORDER = NettyWriteResponseFilter.WRITE_RESPONSE_FILTER_ORDER - 1;
 
-	private static final String BODY_ATTRIBUTE = UpstreamResponseBodyFilter.class.getName() + ".body";
-
-	private final ErrorResponseWriter writer;
-
-	private final @Nullable StaleResponses stale;
-
-	public UpstreamResponseBodyFilter(ErrorResponseWriter writer) {
-		this(writer, null);
-	}
+	private final StaleResponses stale;
 
 	/**
 	 * Create the filter.
-	 * @param writer the writer of the gateway's answers
-	 * @param stale what serves a kept response in place of an upstream's error response,
-	 * if stale-if-error is on
+	 * @param stale what keeps an upstream's response that may be served stale later
 	 */
-	public UpstreamResponseBodyFilter(ErrorResponseWriter writer, @Nullable StaleResponses stale) {
-		this.writer = writer;
+	public UpstreamResponseBodyFilter(StaleResponses stale) {
 		this.stale = stale;
 	}
 
@@ -82,45 +70,19 @@ public class UpstreamResponseBodyFilter implements GlobalFilter, Ordered {
 	public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
 		ServerHttpResponse response = new BodyRecordingResponse(exchange);
 		return chain.filter(exchange.mutate().response(response).build())
-			.then(Mono.defer(() -> writeMaskedAnswer(exchange)));
+			.then(Mono.defer(() -> writeLaterAnswer(exchange)));
 	}
 
 	/**
-	 * Write the gateway's answer in place of an upstream error response that
-	 * {@link UpstreamFailureFilter} decided to mask: after the route's filters, whose
-	 * headers it keeps, and instead of Spring Cloud Gateway's copy of the upstream body.
+	 * Write the answer decided while routing ({@link LaterAnswer}: a masked upstream
+	 * error, a kept response served stale, a WebSocket upstream's refusal), after the
+	 * route's filters, whose headers it keeps, and instead of Spring Cloud Gateway's copy
+	 * of an upstream body.
 	 */
-	private Mono<Void> writeMaskedAnswer(ServerWebExchange exchange) {
-		if (exchange.getResponse().isCommitted()) {
-			// another answer was written meanwhile (a route filter's, a fallback's)
-			return Mono.empty();
-		}
-		StaleAnswer stale = (this.stale != null) ? StaleAnswer.of(exchange) : null;
-		if (stale != null && this.stale != null) {
-			return this.stale.serve(exchange, stale.policy(), stale.kept(), null, stale.upstreamStatus());
-		}
-		MaskedAnswer masked = MaskedAnswer.of(exchange);
-		if (masked != null) {
-			return this.writer.writeMasked(exchange, masked.policy(), masked.status(), masked.retryAfter(),
-					masked.traceId());
-		}
-		byte[] body = exchange.getAttribute(BODY_ATTRIBUTE);
-		if (body != null) {
-			ServerHttpResponse response = exchange.getResponse();
-			return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)));
-		}
-		return Mono.empty();
-	}
-
-	/**
-	 * Have an upstream's answer, read whole before routing ended (a WebSocket upstream's
-	 * refusal of a handshake), written once the route's filters are done with the
-	 * response, as Spring Cloud Gateway writes an HTTP upstream's body.
-	 * @param exchange the current exchange, its status and headers set
-	 * @param body the body
-	 */
-	public static void writeLater(ServerWebExchange exchange, byte[] body) {
-		exchange.getAttributes().put(BODY_ATTRIBUTE, body);
+	private Mono<Void> writeLaterAnswer(ServerWebExchange exchange) {
+		LaterAnswer answer = LaterAnswer.of(exchange);
+		// the response may have been written meanwhile (a route filter's, a fallback's)
+		return (answer != null && !exchange.getResponse().isCommitted()) ? answer.write(exchange) : Mono.empty();
 	}
 
 	@Override
@@ -170,13 +132,12 @@ public class UpstreamResponseBodyFilter implements GlobalFilter, Ordered {
 		 * upstream's that may be kept.
 		 */
 		private Publisher<? extends DataBuffer> keeping(Publisher<? extends DataBuffer> body) {
-			StaleResponses stale = UpstreamResponseBodyFilter.this.stale;
 			HttpStatusCode status = getStatusCode();
-			if (stale == null || status == null
+			if (status == null
 					|| this.exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_CONN_ATTR) == null) {
 				return body;
 			}
-			return stale.keeping(this.exchange, status.value(), getHeaders(), body);
+			return UpstreamResponseBodyFilter.this.stale.keeping(this.exchange, status.value(), getHeaders(), body);
 		}
 
 		private void record(Throwable error) {

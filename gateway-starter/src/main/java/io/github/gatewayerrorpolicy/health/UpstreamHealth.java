@@ -16,6 +16,7 @@
 
 package io.github.gatewayerrorpolicy.health;
 
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -119,6 +120,22 @@ public class UpstreamHealth implements MeterBinder {
 		}
 		TrackedUpstream upstream = this.upstreams.get(new Key(address, policy), TrackedUpstream::new);
 		return upstream.admit(routeId, beyondCap);
+	}
+
+	/**
+	 * Admit a request to the upstream of a URL, or refuse it while that upstream is
+	 * ejected.
+	 * @param routeId the route of the request
+	 * @param policy the route's health settings
+	 * @param url the URL the request goes to
+	 * @param attributes the exchange's attributes, which say whether the load balancer
+	 * kept the upstream beyond {@code max-ejected-percent}
+	 * @return the admission; untracked for a URL without a host
+	 */
+	public Admission admit(String routeId, HealthPolicy policy, URI url, Map<String, Object> attributes) {
+		UpstreamAddress address = UpstreamAddress.of(url);
+		return (address != null) ? admit(routeId, policy, address, isKeptBeyondCap(attributes, address))
+				: Admission.UNTRACKED;
 	}
 
 	/**
@@ -330,6 +347,21 @@ public class UpstreamHealth implements MeterBinder {
 		public void failed(String cause) {
 			if (this.upstream != null && this.reported.compareAndSet(false, true)) {
 				this.upstream.failed(this, cause);
+			}
+		}
+
+		/**
+		 * The upstream answered with a status: a failure if the policy counts that
+		 * status, otherwise a success.
+		 * @param policy the route's health settings
+		 * @param status the upstream's status
+		 */
+		public void answered(HealthPolicy policy, int status) {
+			if (policy.failureStatuses().contains(status)) {
+				failed("status_" + status);
+			}
+			else {
+				succeeded();
 			}
 		}
 

@@ -19,8 +19,6 @@ package io.github.gatewayerrorpolicy.observe;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
 import io.github.gatewayerrorpolicy.classify.ErrorType;
 import io.github.gatewayerrorpolicy.grpc.GrpcStatus;
@@ -52,19 +50,14 @@ public class UpstreamFailureEvents {
 
 	private final TraceIdResolver traceIds;
 
-	private final AtomicLong[] nextFailureLog;
-
-	private final LongAdder[] unloggedFailures;
+	private final LogThrottle[] failureLogs;
 
 	public UpstreamFailureEvents(List<? extends UpstreamFailureListener> listeners, TraceIdResolver traceIds) {
 		this.listeners = List.copyOf(listeners);
 		this.traceIds = traceIds;
-		this.nextFailureLog = new AtomicLong[this.listeners.size()];
-		this.unloggedFailures = new LongAdder[this.listeners.size()];
-		long now = System.nanoTime();
+		this.failureLogs = new LogThrottle[this.listeners.size()];
 		for (int i = 0; i < this.listeners.size(); i++) {
-			this.nextFailureLog[i] = new AtomicLong(now);
-			this.unloggedFailures[i] = new LongAdder();
+			this.failureLogs[i] = new LogThrottle(FAILED_LISTENER_LOG_PERIOD, System::nanoTime);
 		}
 	}
 
@@ -102,14 +95,10 @@ public class UpstreamFailureEvents {
 	 * many failures the pause hid.
 	 */
 	private void failed(int index, RuntimeException ex) {
-		long now = System.nanoTime();
-		AtomicLong next = this.nextFailureLog[index];
-		long due = next.get();
-		if (now - due < 0 || !next.compareAndSet(due, now + FAILED_LISTENER_LOG_PERIOD.toNanos())) {
-			this.unloggedFailures[index].increment();
+		long unlogged = this.failureLogs[index].admit();
+		if (unlogged == LogThrottle.SKIP) {
 			return;
 		}
-		long unlogged = this.unloggedFailures[index].sumThenReset();
 		logger.warn("Upstream failure listener " + this.listeners.get(index).getClass().getName()
 				+ " failed; the answer to the client is unchanged"
 				+ ((unlogged > 0) ? " (" + unlogged + " more failures since the last report)" : ""), ex);

@@ -19,8 +19,15 @@ package io.github.gatewayerrorpolicy.policy;
 import java.util.List;
 import java.util.Set;
 
+import io.netty.handler.codec.http.HttpHeaderNames;
+import org.jspecify.annotations.Nullable;
+import reactor.netty.http.server.HttpServerResponse;
+
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.server.reactive.AbstractServerHttpResponse;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
@@ -37,6 +44,46 @@ public final class GatewayHeaders {
 	public static final String ATTRIBUTE = GatewayHeaders.class.getName();
 
 	private GatewayHeaders() {
+	}
+
+	/**
+	 * Keep a copy of the response headers the gateway has set so far, if any, for an
+	 * answer that replaces the upstream's response later: where the upstream sent a
+	 * header of the same name, Spring Cloud Gateway appended its values to the gateway's.
+	 * @param exchange the current exchange, before the upstream call
+	 */
+	public static void remember(ServerWebExchange exchange) {
+		HttpHeaders headers = exchange.getResponse().getHeaders();
+		if (!headers.isEmpty() && !onlyTransferEncoding(exchange.getResponse())) {
+			exchange.getAttributes().put(ATTRIBUTE, HttpHeaders.copyOf(headers));
+		}
+	}
+
+	/**
+	 * Whether the response has no header but the {@code Transfer-Encoding: chunked} that
+	 * Reactor Netty's server starts every response with: the gateway set nothing, and
+	 * nothing needs copying. Asked of Netty's headers, which count without allocating.
+	 */
+	private static boolean onlyTransferEncoding(ServerHttpResponse response) {
+		HttpServerResponse nativeResponse = nativeResponse(response);
+		if (nativeResponse != null) {
+			io.netty.handler.codec.http.HttpHeaders headers = nativeResponse.responseHeaders();
+			return headers.size() == 1 && headers.contains(HttpHeaderNames.TRANSFER_ENCODING);
+		}
+		return false;
+	}
+
+	/**
+	 * Return Reactor Netty's response under a response and its decorators.
+	 * @param response the response
+	 * @return Reactor Netty's, or {@code null} on another server
+	 */
+	public static @Nullable HttpServerResponse nativeResponse(ServerHttpResponse response) {
+		while (response instanceof ServerHttpResponseDecorator decorator) {
+			response = decorator.getDelegate();
+		}
+		return (response instanceof AbstractServerHttpResponse server
+				&& server.getNativeResponse() instanceof HttpServerResponse nativeResponse) ? nativeResponse : null;
 	}
 
 	/**

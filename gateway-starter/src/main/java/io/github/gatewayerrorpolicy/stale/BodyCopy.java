@@ -16,25 +16,27 @@
 
 package io.github.gatewayerrorpolicy.stale;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.Arrays;
+
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.core.io.buffer.DataBuffer;
 
 /**
- * The copy of a body being kept, taken as the body streams to the client: bounded,
- * dropped once it grows past the limit, and handed on when the body has ended.
+ * The copy of a body being kept, taken as the body streams to the client: into one array
+ * sized by the {@code Content-Length} where there is one, bounded, dropped once it grows
+ * past the limit, and handed on when the body has ended.
  */
 final class BodyCopy {
 
 	private final long maxSize;
 
-	private ByteArrayOutputStream bytes;
+	private byte @Nullable [] bytes;
 
-	private final AtomicBoolean ended = new AtomicBoolean();
+	private int size;
 
-	private boolean tooLong;
+	private boolean ended;
 
 	/**
 	 * Create a copy.
@@ -43,27 +45,39 @@ final class BodyCopy {
 	 */
 	BodyCopy(long maxSize, long contentLength) {
 		this.maxSize = maxSize;
-		this.bytes = new ByteArrayOutputStream(
-				(contentLength >= 0 && contentLength <= maxSize) ? (int) contentLength : 1024);
+		this.bytes = new byte[(int) ((contentLength >= 0) ? Math.min(contentLength, maxSize)
+				: Math.min(1024, maxSize))];
 	}
 
 	void add(DataBuffer buffer) {
+		byte[] bytes = this.bytes;
 		int length = buffer.readableByteCount();
-		if (this.tooLong || this.bytes.size() + (long) length > this.maxSize) {
-			this.tooLong = true;
-			this.bytes = new ByteArrayOutputStream(0);
+		if (bytes == null) {
 			return;
 		}
-		byte[] copy = new byte[length];
-		buffer.toByteBuffer(buffer.readPosition(), ByteBuffer.wrap(copy), 0, length);
-		this.bytes.writeBytes(copy);
+		if (this.size + (long) length > this.maxSize) {
+			// too long to keep: nothing more is held
+			this.bytes = null;
+			return;
+		}
+		if (this.size + length > bytes.length) {
+			bytes = Arrays.copyOf(bytes, (int) Math.min(this.maxSize, Math.max(2L * bytes.length, this.size + length)));
+			this.bytes = bytes;
+		}
+		buffer.toByteBuffer(buffer.readPosition(), ByteBuffer.wrap(bytes), this.size, length);
+		this.size += length;
 	}
 
 	/**
 	 * The whole body, once, when it ended within the limit; otherwise {@code null}.
 	 */
-	byte[] end() {
-		return (!this.tooLong && this.ended.compareAndSet(false, true)) ? this.bytes.toByteArray() : null;
+	byte @Nullable [] end() {
+		byte[] bytes = this.bytes;
+		if (bytes == null || this.ended) {
+			return null;
+		}
+		this.ended = true;
+		return (bytes.length == this.size) ? bytes : Arrays.copyOf(bytes, this.size);
 	}
 
 }

@@ -102,7 +102,7 @@ final class CacheDirectives {
 			return null;
 		}
 		for (int i = 0; i < value.length(); i++) {
-			if (!Character.isDigit(value.charAt(i))) {
+			if (value.charAt(i) < '0' || value.charAt(i) > '9') {
 				return null;
 			}
 		}

@@ -22,13 +22,12 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import org.jspecify.annotations.Nullable;
-
-import org.springframework.http.HttpHeaders;
 
 /**
  * A response kept to be served stale: its status, headers and body, and what its
@@ -55,10 +54,17 @@ public record KeptResponse(int status, List<Map.Entry<String, String>> headers, 
 		return this.initialAge + Math.max(0, now - this.receivedAt) / 1000;
 	}
 
-	HttpHeaders httpHeaders() {
-		HttpHeaders headers = new HttpHeaders();
-		this.headers.forEach((header) -> headers.add(header.getKey(), header.getValue()));
-		return headers;
+	/**
+	 * How long a store keeps it: its freshness and stale window, less its age when
+	 * received.
+	 */
+	Duration timeToLive() {
+		return Duration.ofSeconds(this.freshFor + this.staleFor - this.initialAge);
+	}
+
+	KeptResponse withBody(byte[] body) {
+		return new KeptResponse(this.status, this.headers, body, this.receivedAt, this.initialAge, this.freshFor,
+				this.staleFor);
 	}
 
 	byte[] toBytes() {

@@ -87,10 +87,10 @@ public class MemoryStaleStore implements StaleStore {
 	}
 
 	/**
-	 * Return how many entries are kept, for tests and metrics.
+	 * Return how many entries are kept, for tests.
 	 * @return the estimated number of entries
 	 */
-	public long size() {
+	long size() {
 		this.entries.cleanUp();
 		return this.entries.estimatedSize();
 	}
@@ -99,7 +99,7 @@ public class MemoryStaleStore implements StaleStore {
 	 * Return the weight kept, at least the bytes of all values.
 	 * @return the weight
 	 */
-	public long weight() {
+	long weight() {
 		this.entries.cleanUp();
 		return this.entries.policy().eviction().map((eviction) -> eviction.weightedSize().orElse(0)).orElse(0L);
 	}

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
+import io.github.gatewayerrorpolicy.observe.LogThrottle;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import reactor.core.publisher.Mono;
@@ -42,8 +43,9 @@ public class RedisStaleStore implements StaleStore {
 	public static final Duration LOG_PERIOD = Duration.ofMinutes(1);
 
 	/**
-	 * The longest a lookup may take before the store gives up on it: it delays a failed
-	 * request's answer by at most this.
+	 * The longest a read may take before the store gives up on it. A failed request waits
+	 * for one read, two where the response varies; after a read that timed out, Redis is
+	 * left alone (see {@link #PAUSE}), so a hung Redis costs a request one timeout.
 	 */
 	public static final Duration READ_TIMEOUT = Duration.ofMillis(500);
 
@@ -68,9 +70,7 @@ public class RedisStaleStore implements StaleStore {
 
 	private final LongSupplier nanoTime;
 
-	private final AtomicLong lastLogged = new AtomicLong(Long.MIN_VALUE);
-
-	private final AtomicLong hidden = new AtomicLong();
+	private final LogThrottle failureLog;
 
 	private final AtomicLong failures = new AtomicLong();
 
@@ -89,29 +89,27 @@ public class RedisStaleStore implements StaleStore {
 		this.readTimeout = readTimeout;
 		this.writeTimeout = writeTimeout;
 		this.nanoTime = nanoTime;
+		this.failureLog = new LogThrottle(LOG_PERIOD, nanoTime);
 	}
 
 	@Override
 	public Mono<byte[]> get(String key) {
-		if (isPaused()) {
-			return Mono.empty();
-		}
-		return this.redis.opsForValue()
-			.get(key)
-			.timeout(this.readTimeout)
-			.onErrorResume((error) -> failed("read", error));
+		// whether Redis is paused is decided when the read runs, not when it is built
+		return Mono.defer(() -> isPaused() ? Mono.empty()
+				: this.redis.opsForValue()
+					.get(key)
+					.timeout(this.readTimeout)
+					.onErrorResume((error) -> failed("read", error)));
 	}
 
 	@Override
 	public Mono<Void> put(String key, byte[] value, Duration timeToLive) {
-		if (isPaused()) {
-			return Mono.empty();
-		}
-		return this.redis.opsForValue()
-			.set(key, value, timeToLive)
-			.timeout(this.writeTimeout)
-			.then()
-			.onErrorResume((error) -> failed("write", error));
+		return Mono.defer(() -> isPaused() ? Mono.empty()
+				: this.redis.opsForValue()
+					.set(key, value, timeToLive)
+					.timeout(this.writeTimeout)
+					.then()
+					.onErrorResume((error) -> failed("write", error)));
 	}
 
 	/**
@@ -131,17 +129,11 @@ public class RedisStaleStore implements StaleStore {
 
 	private <T> Mono<T> failed(String what, Throwable error) {
 		this.failures.incrementAndGet();
-		long now = this.nanoTime.getAsLong();
-		this.pausedUntil = now + PAUSE.toNanos();
-		long last = this.lastLogged.get();
-		if ((last == Long.MIN_VALUE || now - last >= LOG_PERIOD.toNanos())
-				&& this.lastLogged.compareAndSet(last, now)) {
-			long more = this.hidden.getAndSet(0);
+		this.pausedUntil = this.nanoTime.getAsLong() + PAUSE.toNanos();
+		long more = this.failureLog.admit();
+		if (more != LogThrottle.SKIP) {
 			logger.warn("Stale-if-error store unavailable: could not " + what + " Redis (" + error
 					+ ((more > 0) ? "; " + more + " more failure(s) not logged" : "") + ")");
-		}
-		else {
-			this.hidden.incrementAndGet();
 		}
 		return Mono.empty();
 	}

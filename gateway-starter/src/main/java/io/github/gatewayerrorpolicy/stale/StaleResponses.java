@@ -32,6 +32,7 @@ import java.util.function.LongSupplier;
 
 import io.github.gatewayerrorpolicy.classify.ErrorType;
 import io.github.gatewayerrorpolicy.observe.ClientRequest;
+import io.github.gatewayerrorpolicy.observe.LogThrottle;
 import io.github.gatewayerrorpolicy.observe.Outcome;
 import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvents;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
@@ -56,7 +57,6 @@ import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpResponse;
-import org.springframework.util.StringUtils;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
@@ -85,12 +85,7 @@ public class StaleResponses implements MeterBinder {
 	 */
 	public static final Set<Integer> REPLACED_STATUSES = Set.of(500, 502, 503, 504);
 
-	/**
-	 * The exchange attribute that says the request forwarded upstream carried credentials
-	 * ({@code Authorization} or {@code Cookie}), set where the forwarded request is
-	 * known.
-	 */
-	public static final String CREDENTIALS_ATTRIBUTE = StaleResponses.class.getName() + ".credentials";
+	private static final String CREDENTIALS_ATTRIBUTE = StaleResponses.class.getName() + ".credentials";
 
 	/**
 	 * The RFC 9211 header that says how a cache handled a request.
@@ -120,7 +115,11 @@ public class StaleResponses implements MeterBinder {
 
 	private final LongSupplier clock;
 
-	private final AtomicLong keepFailures = new AtomicLong();
+	private final String cacheName;
+
+	private final AtomicLong failures = new AtomicLong();
+
+	private final LogThrottle failureLog = new LogThrottle(Duration.ofMinutes(1), System::nanoTime);
 
 	/**
 	 * The routes this gateway has kept a response of, so that a failure on any other
@@ -144,33 +143,33 @@ public class StaleResponses implements MeterBinder {
 		this.store = store;
 		this.events = events;
 		this.name = name;
+		this.cacheName = new ProxyStatus(name).name();
 		this.clock = clock;
 	}
 
 	/**
-	 * Decide whether an upstream response will be kept, from its head.
-	 * @param exchange the current exchange
-	 * @param policy the route's policy
-	 * @param status the response's status
-	 * @param headers the response's headers, as the client gets them
+	 * Decide whether an upstream GET's response with a status that may be kept is kept,
+	 * from its head.
 	 * @return how to keep it once its body is read, or {@code null} if it is not kept
 	 */
-	public @Nullable Keeper keeper(ServerWebExchange exchange, ErrorPolicy policy, int status, HttpHeaders headers) {
+	private @Nullable Keeper keeper(ServerWebExchange exchange, Route route, ErrorPolicy policy, int status,
+			HttpHeaders headers) {
 		StalePolicy stale = policy.stale();
-		Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
-		ServerHttpRequest request = ClientRequest.of(exchange);
-		if (!policy.isEnabled() || !stale.enabled() || route == null || request.getMethod() != HttpMethod.GET
-				|| !KEPT_STATUSES.contains(status) || headers.containsHeader(HttpHeaders.SET_COOKIE)) {
+		List<String> cacheControl = headers.getOrEmpty(HttpHeaders.CACHE_CONTROL);
+		// most responses have no stale window: told without parsing anything
+		if (!policy.isEnabled() || !stale.enabled() || headers.containsHeader(HttpHeaders.SET_COOKIE)
+				|| (stale.maxStale().isZero() && cacheControl.stream()
+					.noneMatch((value) -> value.toLowerCase(Locale.ROOT).contains("stale-if-error")))) {
 			return null;
 		}
-		CacheDirectives response = CacheDirectives.parse(headers.getOrEmpty(HttpHeaders.CACHE_CONTROL));
-		// the stale window first: most responses have none, and the rest is not read
+		CacheDirectives response = CacheDirectives.parse(cacheControl);
 		Long allowed = response.seconds("stale-if-error");
 		long staleFor = Math.max((allowed != null) ? allowed : 0, stale.maxStale().toSeconds());
 		if (staleFor <= 0 || response.has("no-store") || response.has("private") || response.has("no-cache")
 				|| response.has("must-revalidate") || response.has("proxy-revalidate") || response.has("s-maxage")) {
 			return null;
 		}
+		ServerHttpRequest request = ClientRequest.of(exchange);
 		HttpHeaders asked = request.getHeaders();
 		if (asked.containsHeader(HttpHeaders.RANGE) || asked.containsHeader(HttpHeaders.UPGRADE)
 				|| CacheDirectives.parse(asked.getOrEmpty(HttpHeaders.CACHE_CONTROL)).has("no-store")) {
@@ -178,10 +177,10 @@ public class StaleResponses implements MeterBinder {
 		}
 		boolean credentials = asked.containsHeader(HttpHeaders.AUTHORIZATION)
 				|| asked.containsHeader(HttpHeaders.COOKIE) || exchange.getAttribute(CREDENTIALS_ATTRIBUTE) != null;
-		if (credentials && (!response.has("public") || allowed == null || allowed <= 0)) {
-			return null;
-		}
 		if (credentials) {
+			if (!response.has("public") || allowed == null || allowed <= 0) {
+				return null;
+			}
 			staleFor = allowed;
 		}
 		List<String> vary = varyNames(headers);
@@ -191,24 +190,53 @@ public class StaleResponses implements MeterBinder {
 		long now = this.clock.getAsLong();
 		long freshFor = freshness(response, headers, now);
 		long initialAge = initialAge(headers, now);
-		long timeToLive = freshFor + staleFor - initialAge;
-		if (timeToLive <= 0) {
+		if (freshFor + staleFor - initialAge <= 0) {
 			return null;
-		}
-		// only what the upstream's response brought: the gateway's own headers are those
-		// of the request that is answered later
-		Set<String> upstream = exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_HEADER_NAMES);
-		List<Map.Entry<String, String>> kept = new ArrayList<>();
-		for (Map.Entry<String, List<String>> header : headers.headerSet()) {
-			String lower = header.getKey().toLowerCase(Locale.ROOT);
-			if (!NOT_KEPT.contains(lower) && (upstream == null || containsIgnoreCase(upstream, header.getKey()))) {
-				header.getValue().forEach((value) -> kept.add(Map.entry(header.getKey(), value)));
-			}
 		}
 		String base = baseKey(route, request);
 		this.keepingRoutes.add(route.getId());
-		return new Keeper(namesKey(base), vary, variantKey(base, vary, asked), status, List.copyOf(kept), now,
-				initialAge, freshFor, staleFor, Duration.ofSeconds(timeToLive), stale.maxEntrySize());
+		KeptResponse kept = new KeptResponse(status, upstreamHeaders(exchange, headers), new byte[0], now, initialAge,
+				freshFor, staleFor);
+		return new Keeper(namesKey(base), vary, variantKey(base, vary, asked), kept, stale.maxEntrySize());
+	}
+
+	/**
+	 * The headers the upstream's response brought, as the client got them: not those that
+	 * describe the message, and not the values the gateway had set before the call (CORS
+	 * headers, say), which the request answered later gets from the gateway again.
+	 */
+	private static List<Map.Entry<String, String>> upstreamHeaders(ServerWebExchange exchange, HttpHeaders headers) {
+		Set<String> upstream = exchange.getAttribute(ServerWebExchangeUtils.CLIENT_RESPONSE_HEADER_NAMES);
+		HttpHeaders gateway = exchange.getAttribute(GatewayHeaders.ATTRIBUTE);
+		List<Map.Entry<String, String>> kept = new ArrayList<>();
+		for (String name : (upstream != null) ? upstream : headers.headerNames()) {
+			if (NOT_KEPT.contains(name.toLowerCase(Locale.ROOT))) {
+				continue;
+			}
+			List<String> own = (gateway != null) ? gateway.getOrEmpty(name) : List.of();
+			for (String value : headers.getOrEmpty(name)) {
+				if (!own.contains(value)) {
+					kept.add(Map.entry(name, value));
+				}
+			}
+		}
+		return List.copyOf(kept);
+	}
+
+	/**
+	 * Note that the request forwarded upstream carries credentials ({@code Authorization}
+	 * or {@code Cookie}), which the route's filters may have added: a response to it is
+	 * kept only if it says it may be shared. Called where the forwarded request is known.
+	 * @param exchange the exchange with the request as forwarded
+	 * @param policy the route's policy
+	 */
+	public static void noteCredentials(ServerWebExchange exchange, ErrorPolicy policy) {
+		ServerHttpRequest forwarded = exchange.getRequest();
+		if (policy.stale().enabled() && forwarded.getMethod() == HttpMethod.GET
+				&& (forwarded.getHeaders().containsHeader(HttpHeaders.AUTHORIZATION)
+						|| forwarded.getHeaders().containsHeader(HttpHeaders.COOKIE))) {
+			exchange.getAttributes().put(CREDENTIALS_ATTRIBUTE, Boolean.TRUE);
+		}
 	}
 
 	/**
@@ -239,13 +267,19 @@ public class StaleResponses implements MeterBinder {
 		String base = baseKey(route, request);
 		// a response that varies on nothing is under one key; one that varies, under the
 		// key of the names it varies on and its own
-		Mono<byte[]> varied = this.store.get(namesKey(base))
+		Mono<byte[]> varied = Mono.defer(() -> this.store.get(namesKey(base)))
 			.map((names) -> variantKey(base, split(new String(names, StandardCharsets.UTF_8)), asked))
 			.flatMap(this.store::get);
 		return this.store.get(variantKey(base, List.of(), asked))
 			.switchIfEmpty(varied)
 			.flatMap((bytes) -> Mono.justOrEmpty(KeptResponse.read(bytes)))
-			.filter((kept) -> mayServe(kept, directives));
+			.filter((kept) -> mayServe(kept, directives))
+			.onErrorResume((error) -> {
+				// a store of the application's that fails: the usual answer, never an
+				// error
+				storeFailed(error);
+				return Mono.empty();
+			});
 	}
 
 	private boolean mayServe(KeptResponse kept, CacheDirectives asked) {
@@ -294,7 +328,7 @@ public class StaleResponses implements MeterBinder {
 			headers.set(ProxyStatus.HEADER,
 					(type != null) ? proxyStatus.error(type) : proxyStatus.receivedStatus(upstreamStatus));
 		}
-		boolean bodiless = kept.status() == 204 || kept.status() == 304;
+		boolean bodiless = kept.status() == 204;
 		if (!bodiless) {
 			headers.setContentLength(kept.body().length);
 		}
@@ -313,7 +347,7 @@ public class StaleResponses implements MeterBinder {
 	 * response's remaining freshness, negative once stale.
 	 */
 	private String cacheStatus(@Nullable ProxyStatus proxyStatus, KeptResponse kept, long age, int upstreamStatus) {
-		String cache = (proxyStatus != null) ? proxyStatus.name() : new ProxyStatus(this.name).name();
+		String cache = (proxyStatus != null) ? proxyStatus.name() : this.cacheName;
 		StringBuilder member = new StringBuilder(cache)
 			.append((age >= kept.freshFor()) ? "; fwd=stale" : "; fwd=bypass");
 		if (upstreamStatus > 0) {
@@ -335,11 +369,11 @@ public class StaleResponses implements MeterBinder {
 	 */
 	public Publisher<? extends DataBuffer> keeping(ServerWebExchange exchange, int status, HttpHeaders headers,
 			Publisher<? extends DataBuffer> body) {
-		if (!KEPT_STATUSES.contains(status) || exchange.getRequest().getMethod() != HttpMethod.GET) {
+		Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
+		if (route == null || !KEPT_STATUSES.contains(status) || exchange.getRequest().getMethod() != HttpMethod.GET) {
 			return body;
 		}
-		Route route = exchange.getAttribute(ServerWebExchangeUtils.GATEWAY_ROUTE_ATTR);
-		Keeper keeper = (route != null) ? keeper(exchange, this.policies.resolve(route), status, headers) : null;
+		Keeper keeper = keeper(exchange, route, this.policies.resolve(route), status, headers);
 		if (keeper == null) {
 			return body;
 		}
@@ -348,7 +382,7 @@ public class StaleResponses implements MeterBinder {
 			keepQuietly(keeper, new byte[0]);
 			return body;
 		}
-		BodyCopy copy = new BodyCopy(keeper.maxSize(), headers.getContentLength());
+		BodyCopy copy = new BodyCopy(keeper.maxBodySize(), headers.getContentLength());
 		Runnable end = () -> {
 			byte[] bytes = copy.end();
 			if (bytes != null) {
@@ -367,16 +401,20 @@ public class StaleResponses implements MeterBinder {
 	 */
 	private void keepQuietly(Keeper keeper, byte[] bytes) {
 		try {
-			keep(keeper, bytes).subscribe(null, this::keepFailed);
+			keep(keeper, bytes).subscribe(null, this::storeFailed);
 		}
 		catch (RuntimeException ex) {
-			keepFailed(ex);
+			storeFailed(ex);
 		}
 	}
 
-	private void keepFailed(Throwable error) {
-		this.keepFailures.incrementAndGet();
-		logger.warn("Could not keep a response for stale-if-error: " + error);
+	private void storeFailed(Throwable error) {
+		this.failures.incrementAndGet();
+		long more = this.failureLog.admit();
+		if (more != LogThrottle.SKIP) {
+			logger.warn("Stale-if-error could not keep or look up a response (" + error
+					+ ((more > 0) ? "; " + more + " more failure(s) not logged" : "") + ")");
+		}
 	}
 
 	/**
@@ -385,7 +423,7 @@ public class StaleResponses implements MeterBinder {
 	 * @return the failures so far
 	 */
 	public long failures() {
-		return this.store.failures() + this.keepFailures.get();
+		return this.store.failures() + this.failures.get();
 	}
 
 	@Override
@@ -399,16 +437,15 @@ public class StaleResponses implements MeterBinder {
 	 * Keep a response whose body was read: under one key if it varies on nothing, else
 	 * under the key of the names it varies on and its own.
 	 */
-	Mono<Void> keep(Keeper keeper, byte[] body) {
+	private Mono<Void> keep(Keeper keeper, byte[] body) {
 		return Mono.defer(() -> {
-			KeptResponse kept = new KeptResponse(keeper.status(), keeper.headers(), body, keeper.receivedAt(),
-					keeper.initialAge(), keeper.freshFor(), keeper.staleFor());
-			Mono<Void> variant = this.store.put(keeper.variantKey(), kept.toBytes(), keeper.timeToLive());
+			KeptResponse kept = keeper.head().withBody(body);
+			Mono<Void> variant = this.store.put(keeper.variantKey(), kept.toBytes(), kept.timeToLive());
 			if (keeper.vary().isEmpty()) {
 				return variant;
 			}
 			byte[] names = String.join(",", keeper.vary()).getBytes(StandardCharsets.UTF_8);
-			return this.store.put(keeper.baseKey(), names, keeper.timeToLive()).then(variant);
+			return this.store.put(keeper.namesKey(), names, kept.timeToLive()).then(variant);
 		});
 	}
 
@@ -417,30 +454,16 @@ public class StaleResponses implements MeterBinder {
 	 */
 	private static @Nullable List<String> varyNames(HttpHeaders headers) {
 		List<String> names = new ArrayList<>();
-		for (String value : headers.getOrEmpty(HttpHeaders.VARY)) {
-			for (String name : StringUtils.tokenizeToStringArray(value, ",")) {
-				if ("*".equals(name)) {
-					return null;
-				}
-				String lower = name.toLowerCase(Locale.ROOT);
-				if (!names.contains(lower)) {
-					names.add(lower);
-				}
+		for (String name : headers.getVary()) {
+			if ("*".equals(name)) {
+				return null;
+			}
+			String lower = name.toLowerCase(Locale.ROOT);
+			if (!names.contains(lower)) {
+				names.add(lower);
 			}
 		}
 		return names;
-	}
-
-	private static boolean containsIgnoreCase(Set<String> names, String name) {
-		if (names.contains(name)) {
-			return true;
-		}
-		for (String candidate : names) {
-			if (candidate.equalsIgnoreCase(name)) {
-				return true;
-			}
-		}
-		return false;
 	}
 
 	private static List<String> split(String names) {
@@ -525,21 +548,13 @@ public class StaleResponses implements MeterBinder {
 	/**
 	 * What is known of a response to keep once its body has been read.
 	 *
-	 * @param baseKey the key of the names it varies on
+	 * @param namesKey the key of the names it varies on
 	 * @param vary the names of the request headers it varies on
 	 * @param variantKey its own key
-	 * @param status its status
-	 * @param headers its headers as kept
-	 * @param receivedAt when it was received, in milliseconds since the epoch
-	 * @param initialAge its age when received, in seconds
-	 * @param freshFor its freshness lifetime, in seconds
-	 * @param staleFor its stale window, in seconds
-	 * @param timeToLive how long the store keeps it
-	 * @param maxSize the most bytes of body kept
+	 * @param head the response as it is kept, without its body
+	 * @param maxBodySize the most bytes of body kept
 	 */
-	public record Keeper(String baseKey, List<String> vary, String variantKey, int status,
-			List<Map.Entry<String, String>> headers, long receivedAt, long initialAge, long freshFor, long staleFor,
-			Duration timeToLive, long maxSize) {
+	private record Keeper(String namesKey, List<String> vary, String variantKey, KeptResponse head, long maxBodySize) {
 
 	}
 

@@ -23,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import io.github.gatewayerrorpolicy.observe.ClientRequest;
@@ -33,7 +32,6 @@ import io.github.gatewayerrorpolicy.grpc.GrpcStatus;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
 import io.github.gatewayerrorpolicy.policy.GatewayHeaders;
 import io.github.gatewayerrorpolicy.policy.ProxyStatus;
-import io.netty.handler.codec.http.HttpHeaderNames;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 import reactor.netty.http.server.HttpServerResponse;
@@ -44,9 +42,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
-import org.springframework.http.server.reactive.AbstractServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponse;
-import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.util.Assert;
 import org.springframework.web.server.ServerWebExchange;
 
@@ -67,12 +63,6 @@ import org.springframework.web.server.ServerWebExchange;
  * {@code Accept-Language}, whatever route filters rewrote before the upstream call.
  */
 public class ErrorResponseWriter {
-
-	/**
-	 * Name of the exchange attribute holding a copy of the response headers the gateway
-	 * had set when the upstream call began, if it had set any.
-	 */
-	public static final String GATEWAY_HEADERS_ATTRIBUTE = GatewayHeaders.ATTRIBUTE;
 
 	private static final List<String> BODY_HEADERS = List.of(HttpHeaders.CONTENT_TYPE, HttpHeaders.CONTENT_LENGTH,
 			HttpHeaders.CONTENT_ENCODING, HttpHeaders.CONTENT_LANGUAGE, HttpHeaders.CONTENT_LOCATION,
@@ -194,41 +184,6 @@ public class ErrorResponseWriter {
 				(proxyStatus != null) ? proxyStatus.receivedStatus(status.value()) : null);
 	}
 
-	/**
-	 * Keep a copy of the response headers the gateway has set so far, if any, for an
-	 * answer that replaces the upstream's response later: where the upstream sent a
-	 * header of the same name, Spring Cloud Gateway appended its values to the gateway's.
-	 * @param exchange the current exchange, before the upstream call
-	 */
-	public static void rememberGatewayHeaders(ServerWebExchange exchange) {
-		HttpHeaders headers = exchange.getResponse().getHeaders();
-		if (!headers.isEmpty() && !onlyTransferEncoding(exchange.getResponse())) {
-			exchange.getAttributes().put(GATEWAY_HEADERS_ATTRIBUTE, HttpHeaders.copyOf(headers));
-		}
-	}
-
-	/**
-	 * Whether the response has no header but the {@code Transfer-Encoding: chunked} that
-	 * Reactor Netty's server starts every response with: the gateway set nothing, and
-	 * nothing needs copying. Asked of Netty's headers, which count without allocating.
-	 */
-	private static boolean onlyTransferEncoding(ServerHttpResponse response) {
-		HttpServerResponse nativeResponse = nativeResponse(response);
-		if (nativeResponse != null) {
-			io.netty.handler.codec.http.HttpHeaders headers = nativeResponse.responseHeaders();
-			return headers.size() == 1 && headers.contains(HttpHeaderNames.TRANSFER_ENCODING);
-		}
-		return false;
-	}
-
-	private static @Nullable HttpServerResponse nativeResponse(ServerHttpResponse response) {
-		while (response instanceof ServerHttpResponseDecorator decorator) {
-			response = decorator.getDelegate();
-		}
-		return (response instanceof AbstractServerHttpResponse server
-				&& server.getNativeResponse() instanceof HttpServerResponse nativeResponse) ? nativeResponse : null;
-	}
-
 	private Mono<Void> write(ServerWebExchange exchange, ErrorPolicy policy, UpstreamError error,
 			@Nullable String proxyStatus) {
 		ServerHttpResponse response = exchange.getResponse();
@@ -261,7 +216,7 @@ public class ErrorResponseWriter {
 	private static Mono<Void> writeGrpc(ServerHttpResponse response, UpstreamError error,
 			@Nullable String proxyStatus) {
 		HttpHeaders headers = response.getHeaders();
-		HttpServerResponse nativeResponse = nativeResponse(response);
+		HttpServerResponse nativeResponse = GatewayHeaders.nativeResponse(response);
 		if (nativeResponse != null) {
 			// no trailers of a masked upstream answer: the one header block is the status
 			nativeResponse.trailerHeaders((trailers) -> {

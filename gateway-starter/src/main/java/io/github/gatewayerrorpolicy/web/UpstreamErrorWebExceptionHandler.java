@@ -72,12 +72,7 @@ public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Or
 
 	private final UpstreamFailureEvents events;
 
-	private final @Nullable StaleResponses stale;
-
-	public UpstreamErrorWebExceptionHandler(UpstreamFailureClassifier classifier, ErrorPolicyResolver policies,
-			ErrorResponseWriter writer, UpstreamFailureEvents events) {
-		this(classifier, policies, writer, events, null);
-	}
+	private final StaleResponses stale;
 
 	/**
 	 * Create the handler.
@@ -85,11 +80,10 @@ public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Or
 	 * @param policies the policy of each route
 	 * @param writer the writer of the gateway's answers
 	 * @param events where failures are published
-	 * @param stale the kept responses a failure may be answered with, if stale-if-error
-	 * is on
+	 * @param stale the kept responses a failure may be answered with
 	 */
 	public UpstreamErrorWebExceptionHandler(UpstreamFailureClassifier classifier, ErrorPolicyResolver policies,
-			ErrorResponseWriter writer, UpstreamFailureEvents events, @Nullable StaleResponses stale) {
+			ErrorResponseWriter writer, UpstreamFailureEvents events, StaleResponses stale) {
 		this.stale = stale;
 		this.classifier = classifier;
 		this.policies = policies;
@@ -125,7 +119,7 @@ public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Or
 			return abort(response) ? Mono.empty() : Mono.error(ex);
 		}
 		StaleResponses stale = this.stale;
-		if (stale != null && StaleResponses.REPLACED_STATUSES.contains(policy.status(type).value())) {
+		if (StaleResponses.REPLACED_STATUSES.contains(policy.status(type).value())) {
 			UpstreamPhase phase = failure.phase();
 			return stale.find(exchange, policy)
 				.flatMap((kept) -> stale.serve(exchange, policy, kept, type, 0).thenReturn(Boolean.TRUE))

@@ -31,18 +31,15 @@ import io.github.gatewayerrorpolicy.classify.UpstreamEjectedException;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailure;
 import io.github.gatewayerrorpolicy.classify.UpstreamFailureClassifier;
 import io.github.gatewayerrorpolicy.classify.UpstreamPhase;
-import io.github.gatewayerrorpolicy.filter.MaskedAnswer;
-import io.github.gatewayerrorpolicy.filter.UpstreamResponseBodyFilter;
-import io.github.gatewayerrorpolicy.health.UpstreamAddress;
+import io.github.gatewayerrorpolicy.filter.UpstreamErrorResponses;
 import io.github.gatewayerrorpolicy.health.UpstreamHealth;
 import io.github.gatewayerrorpolicy.health.UpstreamHealth.Admission;
 import io.github.gatewayerrorpolicy.observe.NativeRequests;
 import io.github.gatewayerrorpolicy.observe.Outcome;
-import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvent;
 import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvents;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
-import io.github.gatewayerrorpolicy.policy.ProxyStatus;
+import io.github.gatewayerrorpolicy.policy.LaterAnswer;
 import io.github.gatewayerrorpolicy.policy.ResponseTimeouts;
 import io.github.gatewayerrorpolicy.web.ErrorResponseWriter;
 import io.netty.buffer.ByteBufUtil;
@@ -58,8 +55,6 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.WebsocketClientSpec;
-import reactor.netty.http.websocket.WebsocketInbound;
-import reactor.netty.http.websocket.WebsocketOutbound;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
@@ -149,7 +144,14 @@ public class WebSocketRoutingFilter implements GlobalFilter, Ordered {
 
 	private final UpstreamHealth health;
 
+	private final UpstreamErrorResponses upstreamErrors;
+
 	private final Supplier<@Nullable Duration> responseTimeout;
+
+	/**
+	 * The gateway's header filters, looked up once, when the first handshake is routed.
+	 */
+	private volatile @Nullable List<HttpHeadersFilter> resolvedHeadersFilters;
 
 	/**
 	 * Create the filter.
@@ -162,12 +164,13 @@ public class WebSocketRoutingFilter implements GlobalFilter, Ordered {
 	 * @param classifier the classifier of upstream failures
 	 * @param events where failures are published
 	 * @param health the health of upstreams
+	 * @param writer the writer of the gateway's answers
 	 * @param responseTimeout the gateway's response timeout, where a route sets none
 	 */
 	public WebSocketRoutingFilter(WebSocketClient client, WebSocketService service,
 			ObjectProvider<List<HttpHeadersFilter>> headersFilters, ErrorPolicyResolver policies,
 			UpstreamFailureClassifier classifier, UpstreamFailureEvents events, UpstreamHealth health,
-			Supplier<@Nullable Duration> responseTimeout) {
+			ErrorResponseWriter writer, Supplier<@Nullable Duration> responseTimeout) {
 		this.client = (client instanceof ReactorNettyWebSocketClient reactorNetty) ? reactorNetty : null;
 		this.service = service;
 		this.headersFilters = headersFilters;
@@ -175,6 +178,7 @@ public class WebSocketRoutingFilter implements GlobalFilter, Ordered {
 		this.classifier = classifier;
 		this.events = events;
 		this.health = health;
+		this.upstreamErrors = new UpstreamErrorResponses(events, writer);
 		this.responseTimeout = responseTimeout;
 	}
 
@@ -192,19 +196,17 @@ public class WebSocketRoutingFilter implements GlobalFilter, Ordered {
 		}
 		exchange.getAttributes().put(ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR, url);
 		ServerWebExchangeUtils.setAlreadyRouted(exchange);
-		UpstreamAddress address = UpstreamAddress.of(url);
-		Admission admission = (address != null) ? this.health.admit(route.getId(), policy.health(), address,
-				UpstreamHealth.isKeptBeyondCap(exchange.getAttributes(), address)) : Admission.UNTRACKED;
+		Admission admission = this.health.admit(route.getId(), policy.health(), url, exchange.getAttributes());
 		if (admission.isRefused()) {
 			return failed(exchange, new UpstreamEjectedException(admission.retryAfterSeconds()));
 		}
-		ErrorResponseWriter.rememberGatewayHeaders(exchange);
 		List<String> protocols = protocols(exchange.getRequest().getHeaders());
 		HandshakeCapture capture = new HandshakeCapture(protocols);
 		Sinks.Empty<Void> relayed = Sinks.empty();
 		AtomicBoolean handedOver = new AtomicBoolean();
-		Mono<UpstreamSocket> handshake = handshake(client, upstream(client, exchange, url, protocols, capture), url,
-				capture, relayed);
+		WebsocketClientSpec spec = spec(client, protocols);
+		Mono<UpstreamSocket> handshake = handshake(upstream(client, spec, exchange, url, capture), url,
+				spec.maxFramePayloadLength(), capture, relayed);
 		Duration timeout = ResponseTimeouts.of(route, this.responseTimeout.get());
 		if (timeout != null) {
 			handshake = handshake.timeout(timeout,
@@ -240,9 +242,8 @@ public class WebSocketRoutingFilter implements GlobalFilter, Ordered {
 	 * upstream's session. The upstream connection then lives until {@code relayed} ends,
 	 * whatever becomes of the subscriber: the relay, not a cancellation, ends it.
 	 */
-	private static Mono<UpstreamSocket> handshake(ReactorNettyWebSocketClient client,
-			HttpClient.WebsocketSender upstream, URI url, HandshakeCapture capture, Sinks.Empty<Void> relayed) {
-		int maxFramePayloadLength = client.getWebsocketClientSpec().maxFramePayloadLength();
+	private static Mono<UpstreamSocket> handshake(HttpClient.WebsocketSender upstream, URI url,
+			int maxFramePayloadLength, HandshakeCapture capture, Sinks.Empty<Void> relayed) {
 		return Mono.create((sink) -> {
 			Disposable call = upstream.handle((inbound, outbound) -> {
 				HttpHeaders headers = new HttpHeaders();
@@ -295,16 +296,34 @@ public class WebSocketRoutingFilter implements GlobalFilter, Ordered {
 	}
 
 	/**
-	 * The upstream handshake with the client's settings: the request's headers as the
-	 * gateway's filters pass them, without the client's own {@code Sec-WebSocket-*}
-	 * headers (the HTTP client writes the upstream handshake's) and {@code Host} (Reactor
-	 * Netty writes the upstream's, as for Spring Cloud Gateway's own filter), offering
-	 * the sub-protocols the client offered.
+	 * The upstream handshake: the request's headers as the gateway's filters pass them,
+	 * without the client's own {@code Sec-WebSocket-*} headers (the HTTP client writes
+	 * the upstream handshake's) and {@code Host} (Reactor Netty writes the upstream's,
+	 * for Spring Cloud Gateway's own filter too).
 	 */
-	private HttpClient.WebsocketSender upstream(ReactorNettyWebSocketClient client, ServerWebExchange exchange, URI url,
-			List<String> protocols, HandshakeCapture capture) {
-		HttpHeaders filtered = HttpHeadersFilter.filterRequest(this.headersFilters.getIfAvailable(ArrayList::new),
-				exchange);
+	private HttpClient.WebsocketSender upstream(ReactorNettyWebSocketClient client, WebsocketClientSpec spec,
+			ServerWebExchange exchange, URI url, HandshakeCapture capture) {
+		HttpHeaders filtered = HttpHeadersFilter.filterRequest(headersFilters(), exchange);
+		return client.getHttpClient().headers((headers) -> {
+			for (Map.Entry<String, List<String>> entry : filtered.headerSet()) {
+				String name = entry.getKey();
+				if (!name.toLowerCase(Locale.ROOT).startsWith(SEC_WEBSOCKET_PREFIX)
+						&& !HttpHeaders.HOST.equalsIgnoreCase(name)) {
+					headers.set(name, entry.getValue());
+				}
+			}
+		})
+			.doOnRequest((request, connection) -> connection.addHandlerLast(CAPTURE_HANDLER, capture.handler()))
+			.websocket(spec)
+			.uri(url);
+	}
+
+	/**
+	 * The client's settings, offering the sub-protocols the client offered: Spring's
+	 * client builds its settings per call from a supplier it does not expose, so they are
+	 * copied from its defaults.
+	 */
+	private static WebsocketClientSpec spec(ReactorNettyWebSocketClient client, List<String> protocols) {
 		WebsocketClientSpec base = client.getWebsocketClientSpec();
 		WebsocketClientSpec.Builder spec = WebsocketClientSpec.builder()
 			.maxFramePayloadLength(base.maxFramePayloadLength())
@@ -317,18 +336,16 @@ public class WebSocketRoutingFilter implements GlobalFilter, Ordered {
 		if (!protocols.isEmpty()) {
 			spec.protocols(String.join(",", protocols));
 		}
-		return client.getHttpClient().headers((headers) -> {
-			for (Map.Entry<String, List<String>> entry : filtered.headerSet()) {
-				String name = entry.getKey();
-				if (!name.toLowerCase(Locale.ROOT).startsWith(SEC_WEBSOCKET_PREFIX)
-						&& !HttpHeaders.HOST.equalsIgnoreCase(name)) {
-					headers.set(name, entry.getValue());
-				}
-			}
-		})
-			.doOnRequest((request, connection) -> connection.addHandlerLast(CAPTURE_HANDLER, capture.handler()))
-			.websocket(spec.build())
-			.uri(url);
+		return spec.build();
+	}
+
+	private List<HttpHeadersFilter> headersFilters() {
+		List<HttpHeadersFilter> filters = this.resolvedHeadersFilters;
+		if (filters == null) {
+			filters = List.copyOf(this.headersFilters.getIfAvailable(ArrayList::new));
+			this.resolvedHeadersFilters = filters;
+		}
+		return filters;
 	}
 
 	/**
@@ -382,42 +399,27 @@ public class WebSocketRoutingFilter implements GlobalFilter, Ordered {
 	private void answered(ServerWebExchange exchange, ErrorPolicy policy, Admission admission,
 			HttpResponse upstreamResponse, byte[] body) {
 		int status = upstreamResponse.status().code();
-		if (policy.health().failureStatuses().contains(status)) {
-			admission.failed("status_" + status);
-		}
-		else {
-			admission.succeeded();
-		}
-		HttpStatus known = HttpStatus.resolve(status);
-		if (known != null && known.is5xxServerError() && policy.masks(status)) {
-			UpstreamFailureEvent event = this.events.publish(exchange, null, status, Outcome.MASKED, null);
-			MaskedAnswer.put(exchange, policy, known, null, event.traceId());
-			return;
-		}
-		ServerHttpResponse response = exchange.getResponse();
+		admission.answered(policy.health(), status);
 		HttpHeaders upstreamHeaders = new HttpHeaders();
 		upstreamResponse.headers().forEach((header) -> upstreamHeaders.add(header.getKey(), header.getValue()));
+		if (status >= 500 && this.upstreamErrors.masked(exchange, policy, status, upstreamHeaders)) {
+			return;
+		}
 		HttpHeaders passed = responseHeaders(exchange, upstreamHeaders);
 		passed.remove(HttpHeaders.TRANSFER_ENCODING);
 		passed.remove(HttpHeaders.CONTENT_LENGTH);
+		ServerHttpResponse response = exchange.getResponse();
 		response.setStatusCode(HttpStatusCode.valueOf(status));
 		response.getHeaders().addAll(passed);
-		if (status >= 500) {
-			this.events.publish(exchange, null, status, Outcome.PASSED_THROUGH, null);
-			ProxyStatus proxyStatus = policy.proxyStatus();
-			if (proxyStatus != null) {
-				response.getHeaders().add(ProxyStatus.HEADER, proxyStatus.receivedStatus(status));
-			}
-		}
 		if (status != HttpStatus.NO_CONTENT.value() && status != HttpStatus.NOT_MODIFIED.value()) {
 			response.getHeaders().setContentLength(body.length);
-			UpstreamResponseBodyFilter.writeLater(exchange, body);
+			LaterAnswer.put(exchange, (answered) -> answered.getResponse()
+				.writeWith(Mono.fromSupplier(() -> answered.getResponse().bufferFactory().wrap(body))));
 		}
 	}
 
 	private HttpHeaders responseHeaders(ServerWebExchange exchange, HttpHeaders upstreamHeaders) {
-		return HttpHeadersFilter.filter(this.headersFilters.getIfAvailable(ArrayList::new), upstreamHeaders, exchange,
-				Type.RESPONSE);
+		return HttpHeadersFilter.filter(headersFilters(), upstreamHeaders, exchange, Type.RESPONSE);
 	}
 
 	/**

@@ -22,6 +22,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
+import io.github.gatewayerrorpolicy.stale.StaleResponses;
+import io.github.gatewayerrorpolicy.stale.MemoryStaleStore;
 import io.github.gatewayerrorpolicy.actuate.GatewayErrorsEndpoint;
 import io.github.gatewayerrorpolicy.actuate.UpstreamFailureRecorder;
 import io.github.gatewayerrorpolicy.classify.DefaultUpstreamFailureClassifier;
@@ -65,7 +67,6 @@ import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.assertj.ApplicationContextAssertProvider;
 import org.springframework.boot.test.context.assertj.AssertableReactiveWebApplicationContext;
-import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
@@ -360,8 +361,9 @@ class GatewayErrorPolicyAutoConfigurationTests {
 			.withBean("myResolver", ErrorPolicyResolver.class, () -> resolver)
 			.withBean("myValidation", UpstreamResponseValidation.class, UpstreamResponseValidation::new)
 			.withBean("myBodyFilter", UpstreamResponseBodyFilter.class,
-					() -> new UpstreamResponseBodyFilter(
-							new ErrorResponseWriter(new ErrorMessages(), List.of(new PlainTextErrorRenderer()))))
+					() -> new UpstreamResponseBodyFilter(new StaleResponses(resolver, new MemoryStaleStore(10, 1024),
+							new UpstreamFailureEvents(List.of(), TraceIdResolver.NONE), "gateway",
+							System::currentTimeMillis)))
 			.withBean("myMessages", ErrorMessages.class, ErrorMessages::new)
 			.withBean("myText", PlainTextErrorRenderer.class, PlainTextErrorRenderer::new)
 			.run((context) -> {

@@ -38,7 +38,7 @@ class MemoryStaleStoreTests {
 		}
 		assertThat(store.size()).isLessThanOrEqualTo(1_000);
 		assertThat(store.weight()).isLessThanOrEqualTo(512 * 1024);
-		assertThat(store.size()).as("still keeping").isPositive();
+		assertThat(store.size()).as("still keeping about as many as the bytes allow (500)").isGreaterThanOrEqualTo(250);
 	}
 
 	@Test

@@ -18,10 +18,9 @@ package io.github.gatewayerrorpolicy.stale;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.util.Locale;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 import io.github.gatewayerrorpolicy.test.GatewayClient;
 import io.github.gatewayerrorpolicy.test.TestGateway;
@@ -40,6 +39,10 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import static io.github.gatewayerrorpolicy.stale.StaleOrigin.ANSWERS;
+import static io.github.gatewayerrorpolicy.stale.StaleOrigin.MODES;
+import static io.github.gatewayerrorpolicy.stale.StaleOrigin.UPSTREAM;
+import static io.github.gatewayerrorpolicy.stale.StaleOrigin.response;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -49,48 +52,15 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and the request's own directives are honoured; one entry per {@code Vary} value; HEAD
  * from a kept GET; the same bytes either way.
  * <p>
- * The upstream answers each path as {@link #MODES} says: {@code ok} with the response in
- * {@link #ANSWERS}, or fails: {@code close}, {@code reset}, {@code garbage}, {@code 503}
- * or {@code silent}. Retries and upstream health are off, so that each request is one
- * call and nothing is ejected.
+ * The upstream is {@link StaleOrigin}. Retries and upstream health are off (but for one
+ * route each), so that each request is one call and nothing is ejected.
  */
-@SpringBootTest(classes = TestGateway.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = { "spring.application.name=test-gateway", "gateway.error-policy.retry.enabled=false",
-				"gateway.error-policy.health.enabled=false" })
+@SpringBootTest(classes = TestGateway.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
+		"spring.application.name=test-gateway", "gateway.error-policy.retry.enabled=false",
+		"gateway.error-policy.health.enabled=false",
+		"spring.cloud.gateway.server.webflux.globalcors.cors-configurations.[/**].allowed-origins=https://shop.example" })
 @ExtendWith(OutputCaptureExtension.class)
 class StaleIfErrorTests {
-
-	static final Map<String, String> MODES = new ConcurrentHashMap<>();
-
-	static final Map<String, String> ANSWERS = new ConcurrentHashMap<>();
-
-	static final ScriptedUpstream ORIGIN = ScriptedUpstream.start((connection) -> {
-		String request;
-		while ((request = connection.readRequest()) != null) {
-			String path = request.split(" ")[1];
-			String mode = MODES.getOrDefault(path, "ok");
-			switch (mode) {
-				case "ok" -> connection.write(answer(path, request));
-				case "reset" -> {
-					connection.reset();
-					return;
-				}
-				case "garbage" -> {
-					connection.write("NOT HTTP AT ALL\r\n\r\n");
-					return;
-				}
-				case "503" -> connection.write(
-						"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 4\r\n\r\ndown");
-				case "silent" -> {
-					connection.awaitClosedByPeer();
-					return;
-				}
-				default -> {
-					return;
-				}
-			}
-		}
-	});
 
 	/**
 	 * An upstream that is closed once it has answered, so that later connections are
@@ -109,17 +79,19 @@ class StaleIfErrorTests {
 
 	@DynamicPropertySource
 	static void routes(DynamicPropertyRegistry registry) {
-		TestGateway.route(registry, 0, "origin", ORIGIN.url(), Map.of("response-timeout", "500"));
+		TestGateway.route(registry, 0, "origin", UPSTREAM.url(), Map.of("response-timeout", "500"));
 		TestGateway.route(registry, 1, "once", ONCE.url(), Map.of());
-		TestGateway.route(registry, 2, "opted-in", ORIGIN.url(),
+		TestGateway.route(registry, 2, "opted-in", UPSTREAM.url(),
 				Map.of("error-policy.stale-if-error.max-stale", "60s"));
-		TestGateway.route(registry, 3, "off", ORIGIN.url(), Map.of("error-policy.stale-if-error.enabled", "false"));
-		TestGateway.route(registry, 4, "credentialed", ORIGIN.url(), Map.of());
+		TestGateway.route(registry, 3, "off", UPSTREAM.url(), Map.of("error-policy.stale-if-error.enabled", "false"));
+		TestGateway.route(registry, 4, "credentialed", UPSTREAM.url(), Map.of());
 		registry.add("spring.cloud.gateway.server.webflux.routes[4].filters[0]",
 				() -> "AddRequestHeader=Authorization, Bearer route-token");
-		TestGateway.route(registry, 5, "small", ORIGIN.url(),
+		TestGateway.route(registry, 5, "small", UPSTREAM.url(),
 				Map.of("error-policy.stale-if-error.max-entry-size", "16B"));
-		TestGateway.route(registry, 6, "ejecting", ORIGIN.url(), Map.of("error-policy.health.enabled", "true",
+		TestGateway.route(registry, 7, "retrying", UPSTREAM.url(), Map.of());
+		registry.add("spring.cloud.gateway.server.webflux.routes[7].filters[0]", () -> "Retry=1");
+		TestGateway.route(registry, 6, "ejecting", UPSTREAM.url(), Map.of("error-policy.health.enabled", "true",
 				"error-policy.health.consecutive-failures", "1", "error-policy.health.base-ejection-time", "30s"));
 	}
 
@@ -129,6 +101,7 @@ class StaleIfErrorTests {
 				"error=connection_terminated", "garbage", "error=http_protocol_error", "503", "received-status=503",
 				"silent", "error=http_response_timeout");
 		GatewayClient gateway = new GatewayClient(this.port);
+		double before = servedStale("origin");
 		for (Map.Entry<String, String> failure : hidden.entrySet()) {
 			String path = "/origin/" + failure.getKey();
 			ANSWERS.put(path, response("the good answer for " + failure.getKey(),
@@ -142,20 +115,62 @@ class StaleIfErrorTests {
 			assertThat(stale.headers().firstValue("X-Version")).hasValue("1");
 			assertThat(stale.headers().firstValue("Cache-Control")).hasValue("max-age=0, stale-if-error=60");
 			assertThat(stale.headers().firstValue("Age")).isPresent();
-			assertThat(stale.headers().firstValue("Cache-Status")).hasValueSatisfying(
-					(value) -> assertThat(value).matches("test-gateway; fwd=stale(; fwd-status=503)?; ttl=-?\\d+"));
+			String forwarded = failure.getKey().equals("503") ? "; fwd-status=503" : "";
+			assertThat(stale.headers().firstValue("Cache-Status")).as(failure.getKey())
+				.hasValueSatisfying((value) -> assertThat(value)
+					.matches("test-gateway; fwd=stale" + forwarded.replace(";", "\\;") + "; ttl=-?\\d+"));
 			assertThat(stale.headers().allValues("Proxy-Status"))
 				.containsExactly("test-gateway; " + failure.getValue());
 		}
+		assertThat(servedStale("origin") - before).as("each hidden failure counted once").isEqualTo(hidden.size());
 		assertThat(this.registry.find("gateway.upstream.failures")
 			.tag("route", "origin")
+			.tag("outcome", "passed-through")
+			.counter()).as("the hidden 503 is not also counted as passed through").isNull();
+		assertThat(output).contains("outcome=served-stale");
+	}
+
+	@Test
+	void aRetryThatSucceedsForgetsTheStaleAnswerOfTheAttemptBefore() throws Exception {
+		GatewayClient gateway = new GatewayClient(this.port);
+		String path = "/retrying/a";
+		keptThenClosed(gateway, path, response("old", "Cache-Control: max-age=0, stale-if-error=60"));
+		ANSWERS.put(path, response("fresh", "Cache-Control: max-age=0, stale-if-error=60"));
+		MODES.put(path, "503once");
+		HttpResponse<String> retried = gateway.get(path, "*/*");
+		assertThat(retried.statusCode()).isEqualTo(200);
+		assertThat(retried.body()).as("Spring Cloud Gateway's Retry got the fresh answer").isEqualTo("fresh");
+		assertThat(retried.headers().firstValue("Cache-Status")).isEmpty();
+	}
+
+	@Test
+	void theGatewaysOwnHeadersAreNotKeptWithTheResponse() throws Exception {
+		GatewayClient gateway = new GatewayClient(this.port);
+		String path = "/origin/cors";
+		ANSWERS.put(path, response("shared", "Cache-Control: max-age=0, stale-if-error=60", "Vary: Accept-Language",
+				"Access-Control-Allow-Origin: https://shop.example"));
+		assertThat(gateway.send("GET", path, "Origin", "https://shop.example").statusCode()).isEqualTo(200);
+		MODES.put(path, "close");
+		HttpResponse<String> stale = gateway.send("GET", path, "Origin", "https://shop.example");
+		assertThat(stale.statusCode()).isEqualTo(200);
+		assertThat(stale.headers().allValues("Access-Control-Allow-Origin")).containsExactly("https://shop.example");
+		List<String> vary = stale.headers()
+			.allValues("Vary")
+			.stream()
+			.flatMap((value) -> Arrays.stream(value.split(",")))
+			.map(String::trim)
+			.toList();
+		assertThat(vary).as("no value twice").doesNotHaveDuplicates().contains("Origin", "Accept-Language");
+	}
+
+	private double servedStale(String route) {
+		return this.registry.find("gateway.upstream.failures")
+			.tag("route", route)
 			.tag("outcome", "served-stale")
-			.tag("status", "200")
 			.counters()
 			.stream()
 			.mapToDouble(Counter::count)
-			.sum()).isGreaterThanOrEqualTo(hidden.size());
-		assertThat(output).contains("outcome=served-stale");
+			.sum();
 	}
 
 	@Test
@@ -360,24 +375,6 @@ class StaleIfErrorTests {
 		assertThat(gateway.send("GET", path, headers).statusCode()).as("the upstream's own status")
 			.isEqualTo(Integer.parseInt(response.substring(9, 12)));
 		MODES.put(path, "close");
-	}
-
-	private static String answer(String path, String request) {
-		String answer = ANSWERS.getOrDefault(path, ScriptedUpstream.ok("unknown"));
-		if (!"vary".equals(answer)) {
-			return answer;
-		}
-		String language = request.toLowerCase(Locale.ROOT).contains("accept-language: fr") ? "bonjour" : "hello";
-		return response(language, "Cache-Control: max-age=0, stale-if-error=60", "Vary: Accept-Language");
-	}
-
-	static String response(String body, String... headers) {
-		StringBuilder response = new StringBuilder("HTTP/1.1 200 OK\r\n");
-		for (String header : headers) {
-			response.append(header).append("\r\n");
-		}
-		byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-		return response.append("Content-Length: ").append(bytes.length).append("\r\n\r\n").append(body).toString();
 	}
 
 }

@@ -45,6 +45,16 @@ public record RawWebSocket(int status, String head, String body, Socket socket) 
 	 */
 	public static RawWebSocket handshake(int port, String path, String headers) throws IOException {
 		Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
+		try {
+			return handshake(socket, port, path, headers);
+		}
+		catch (IOException | RuntimeException ex) {
+			socket.close();
+			throw ex;
+		}
+	}
+
+	private static RawWebSocket handshake(Socket socket, int port, String path, String headers) throws IOException {
 		socket.setSoTimeout(10_000);
 		socket.getOutputStream()
 			.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port

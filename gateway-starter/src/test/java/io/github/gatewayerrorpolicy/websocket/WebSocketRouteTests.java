@@ -31,6 +31,7 @@ import io.github.gatewayerrorpolicy.test.TestGateway;
 import io.github.gatewayerrorpolicy.upstreams.ReservedPort;
 import io.github.gatewayerrorpolicy.upstreams.ScriptedUpstream;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
@@ -111,6 +112,13 @@ class WebSocketRouteTests {
 
 	@LocalServerPort
 	int port;
+
+	@AfterAll
+	static void stopUpstreams() {
+		ECHO.disposeNow();
+		DYING.disposeNow();
+		PLAIN_ECHO.disposeNow();
+	}
 
 	@Autowired
 	MeterRegistry registry;
