@@ -236,7 +236,8 @@ public final class GatewayErrorPolicyAutoConfiguration {
 			store = new MemoryStaleStore(stale.getMaxEntries(), stale.getMaxTotalSize().toBytes());
 		}
 		return new StaleResponses(policies, store, events,
-				environment.getProperty("spring.application.name", "gateway"), System::currentTimeMillis);
+				environment.getProperty("spring.application.name", "gateway"), System::currentTimeMillis,
+				stale.getMaxTotalSize().toBytes());
 	}
 
 	@Bean

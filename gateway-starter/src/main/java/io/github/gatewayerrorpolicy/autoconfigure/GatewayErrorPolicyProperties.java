@@ -704,7 +704,8 @@ public class GatewayErrorPolicyProperties {
 		private int maxEntries = 10_000;
 
 		/**
-		 * The most bytes of response bodies the memory store keeps in all; global only.
+		 * The most bytes the memory store keeps in all, and the most that bodies being
+		 * copied to be kept hold together, with any store; global only.
 		 */
 		private DataSize maxTotalSize = DataSize.ofMegabytes(64);
 

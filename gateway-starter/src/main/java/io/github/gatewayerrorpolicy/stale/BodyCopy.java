@@ -18,6 +18,7 @@ package io.github.gatewayerrorpolicy.stale;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.jspecify.annotations.Nullable;
 
@@ -26,11 +27,15 @@ import org.springframework.core.io.buffer.DataBuffer;
 /**
  * The copy of a body being kept, taken as the body streams to the client: into one array
  * sized by the {@code Content-Length} where there is one, bounded, dropped once it grows
- * past the limit, and handed on when the body has ended.
+ * past the limit, and handed on when the body has ended. The arrays of all copies in
+ * flight are held within one shared budget: a copy that does not fit is dropped, and each
+ * copy gives its bytes back when it ends, however it ends.
  */
 final class BodyCopy {
 
 	private final long maxSize;
+
+	private final AtomicLong budget;
 
 	private byte @Nullable [] bytes;
 
@@ -38,18 +43,24 @@ final class BodyCopy {
 
 	private boolean ended;
 
+	private boolean outOfBudget;
+
 	/**
 	 * Create a copy.
 	 * @param maxSize the most bytes copied
 	 * @param contentLength the body's length if known, else -1
+	 * @param budget the bytes that copies in flight may still take, shared by all
 	 */
-	BodyCopy(long maxSize, long contentLength) {
+	BodyCopy(long maxSize, long contentLength, AtomicLong budget) {
 		this.maxSize = maxSize;
-		this.bytes = new byte[(int) ((contentLength >= 0) ? Math.min(contentLength, maxSize)
-				: Math.min(1024, maxSize))];
+		this.budget = budget;
+		int length = (int) ((contentLength >= 0) ? Math.min(contentLength, maxSize) : Math.min(1024, maxSize));
+		if (take(length)) {
+			this.bytes = new byte[length];
+		}
 	}
 
-	void add(DataBuffer buffer) {
+	synchronized void add(DataBuffer buffer) {
 		byte[] bytes = this.bytes;
 		int length = buffer.readableByteCount();
 		if (bytes == null) {
@@ -57,11 +68,16 @@ final class BodyCopy {
 		}
 		if (this.size + (long) length > this.maxSize) {
 			// too long to keep: nothing more is held
-			this.bytes = null;
+			release();
 			return;
 		}
 		if (this.size + length > bytes.length) {
-			bytes = Arrays.copyOf(bytes, (int) Math.min(this.maxSize, Math.max(2L * bytes.length, this.size + length)));
+			int grown = (int) Math.min(this.maxSize, Math.max(2L * bytes.length, this.size + length));
+			if (!take(grown - bytes.length)) {
+				release();
+				return;
+			}
+			bytes = Arrays.copyOf(bytes, grown);
 			this.bytes = bytes;
 		}
 		buffer.toByteBuffer(buffer.readPosition(), ByteBuffer.wrap(bytes), this.size, length);
@@ -69,15 +85,49 @@ final class BodyCopy {
 	}
 
 	/**
-	 * The whole body, once, when it ended within the limit; otherwise {@code null}.
+	 * The whole body, once, when it ended within the limit; otherwise {@code null}. The
+	 * bytes are given back to the budget: from here they are the store's to bound.
 	 */
-	byte @Nullable [] end() {
+	synchronized byte @Nullable [] end() {
 		byte[] bytes = this.bytes;
 		if (bytes == null || this.ended) {
 			return null;
 		}
 		this.ended = true;
+		release();
 		return (bytes.length == this.size) ? bytes : Arrays.copyOf(bytes, this.size);
+	}
+
+	/**
+	 * Give the bytes held back to the budget and hold nothing more: for a body that ended
+	 * in error or was cancelled. Nothing is done if nothing is held.
+	 */
+	synchronized void release() {
+		byte[] bytes = this.bytes;
+		if (bytes != null) {
+			this.bytes = null;
+			this.budget.addAndGet(bytes.length);
+		}
+	}
+
+	/**
+	 * Whether the copy was dropped because copies in flight already held the budget.
+	 */
+	synchronized boolean outOfBudget() {
+		return this.outOfBudget;
+	}
+
+	private boolean take(int length) {
+		long left;
+		do {
+			left = this.budget.get();
+			if (left < length) {
+				this.outOfBudget = true;
+				return false;
+			}
+		}
+		while (!this.budget.compareAndSet(left, left - length));
+		return true;
 	}
 
 }

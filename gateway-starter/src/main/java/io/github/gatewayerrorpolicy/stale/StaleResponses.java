@@ -119,6 +119,13 @@ public class StaleResponses implements MeterBinder {
 
 	private final AtomicLong failures = new AtomicLong();
 
+	private final long maxCopying;
+
+	/**
+	 * The bytes that bodies being copied may still take.
+	 */
+	private final AtomicLong copying;
+
 	private final LogThrottle failureLog = new LogThrottle(Duration.ofMinutes(1), System::nanoTime);
 
 	/**
@@ -136,10 +143,14 @@ public class StaleResponses implements MeterBinder {
 	 * do not share entries), and the cache's name in {@code Cache-Status} where the
 	 * route's policy has no {@code Proxy-Status} name
 	 * @param clock the current time in milliseconds since the epoch
+	 * @param maxCopying the most bytes that bodies being copied to be kept may hold
+	 * together: a body that does not fit is not kept
 	 */
 	public StaleResponses(ErrorPolicyResolver policies, StaleStore store, UpstreamFailureEvents events, String name,
-			LongSupplier clock) {
+			LongSupplier clock, long maxCopying) {
 		this.policies = policies;
+		this.maxCopying = maxCopying;
+		this.copying = new AtomicLong(maxCopying);
 		this.store = store;
 		this.events = events;
 		this.name = name;
@@ -382,17 +393,21 @@ public class StaleResponses implements MeterBinder {
 			keepQuietly(keeper, new byte[0]);
 			return body;
 		}
-		BodyCopy copy = new BodyCopy(keeper.maxBodySize(), headers.getContentLength());
+		BodyCopy copy = new BodyCopy(keeper.maxBodySize(), headers.getContentLength(), this.copying);
 		Runnable end = () -> {
 			byte[] bytes = copy.end();
 			if (bytes != null) {
 				keepQuietly(keeper, bytes);
 			}
+			else if (copy.outOfBudget()) {
+				notKept("bodies being copied to be kept already hold stale-if-error.max-total-size, " + this.maxCopying
+						+ " bytes");
+			}
 		};
 		if (body instanceof Mono<? extends DataBuffer> single) {
-			return single.doOnNext(copy::add).doOnSuccess((buffer) -> end.run());
+			return single.doOnNext(copy::add).doOnSuccess((buffer) -> end.run()).doFinally((signal) -> copy.release());
 		}
-		return Flux.from(body).doOnNext(copy::add).doOnComplete(end);
+		return Flux.from(body).doOnNext(copy::add).doOnComplete(end).doFinally((signal) -> copy.release());
 	}
 
 	/**
@@ -409,10 +424,14 @@ public class StaleResponses implements MeterBinder {
 	}
 
 	private void storeFailed(Throwable error) {
+		notKept(error.toString());
+	}
+
+	private void notKept(String reason) {
 		this.failures.incrementAndGet();
 		long more = this.failureLog.admit();
 		if (more != LogThrottle.SKIP) {
-			logger.warn("Stale-if-error could not keep or look up a response (" + error
+			logger.warn("Stale-if-error could not keep or look up a response (" + reason
 					+ ((more > 0) ? "; " + more + " more failure(s) not logged" : "") + ")");
 		}
 	}
@@ -424,6 +443,14 @@ public class StaleResponses implements MeterBinder {
 	 */
 	public long failures() {
 		return this.store.failures() + this.failures.get();
+	}
+
+	/**
+	 * Return the bytes that bodies being copied may still take, for tests.
+	 * @return the bytes left
+	 */
+	long copyBudgetLeft() {
+		return this.copying.get();
 	}
 
 	@Override

@@ -363,7 +363,7 @@ class GatewayErrorPolicyAutoConfigurationTests {
 			.withBean("myBodyFilter", UpstreamResponseBodyFilter.class,
 					() -> new UpstreamResponseBodyFilter(new StaleResponses(resolver, new MemoryStaleStore(10, 1024),
 							new UpstreamFailureEvents(List.of(), TraceIdResolver.NONE), "gateway",
-							System::currentTimeMillis)))
+							System::currentTimeMillis, 1024)))
 			.withBean("myMessages", ErrorMessages.class, ErrorMessages::new)
 			.withBean("myText", PlainTextErrorRenderer.class, PlainTextErrorRenderer::new)
 			.run((context) -> {

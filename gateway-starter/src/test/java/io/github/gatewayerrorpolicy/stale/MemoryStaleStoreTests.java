@@ -16,6 +16,9 @@
 
 package io.github.gatewayerrorpolicy.stale;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.lang.ref.Reference;
 import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
@@ -42,6 +45,26 @@ class MemoryStaleStoreTests {
 	}
 
 	@Test
+	void aHundredThousandDistinctUrlsKeepTheHeapWithinTheBound() {
+		long bound = 8 * 1024 * 1024;
+		long before = usedHeapAfterGc();
+		MemoryStaleStore store = new MemoryStaleStore(100_000, bound);
+		for (int i = 0; i < 100_000; i++) {
+			// each a response of its own, as the gateway keeps them: a small head and
+			// body
+			store
+				.put("gateway-error-policy:stale:catalog:GET http://gateway/items/" + i, new byte[200],
+						Duration.ofMinutes(5))
+				.block();
+		}
+		long held = usedHeapAfterGc() - before;
+		// the bound, and the map's and sketch's tables, which do not shrink
+		assertThat(held).as("heap held by the store").isLessThanOrEqualTo(bound + 1024 * 1024);
+		assertThat(store.size()).as("still keeping about as many as the bytes allow").isGreaterThanOrEqualTo(10_000);
+		Reference.reachabilityFence(store);
+	}
+
+	@Test
 	void manySmallEntriesAreBoundedByTheirNumber() {
 		MemoryStaleStore store = new MemoryStaleStore(100, 64 * 1024 * 1024);
 		for (int i = 0; i < 10_000; i++) {
@@ -57,6 +80,16 @@ class MemoryStaleStoreTests {
 		store.put("long", new byte[] { 2 }, Duration.ofMinutes(5)).block();
 		assertThat(store.get("short").blockOptional()).isEmpty();
 		assertThat(store.get("long").block()).containsExactly(2);
+	}
+
+	private static long usedHeapAfterGc() {
+		MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+		long used = Long.MAX_VALUE;
+		for (int i = 0; i < 3; i++) {
+			System.gc();
+			used = Math.min(used, memory.getHeapMemoryUsage().getUsed());
+		}
+		return used;
 	}
 
 }
