@@ -17,9 +17,6 @@
 package io.github.gatewayerrorpolicy.stale;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -27,11 +24,9 @@ import java.util.concurrent.TimeUnit;
 
 import io.github.gatewayerrorpolicy.test.GatewayClient;
 import io.github.gatewayerrorpolicy.test.TestGateway;
-import io.github.gatewayerrorpolicy.upstreams.AllTestsRequired;
-import io.github.gatewayerrorpolicy.upstreams.ReservedPort;
+import io.github.gatewayerrorpolicy.upstreams.RedisServer;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -45,7 +40,6 @@ import org.springframework.data.redis.connection.RedisStandaloneConfiguration;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -57,38 +51,17 @@ import static org.awaitility.Awaitility.await;
  */
 class RedisStaleStoreTests {
 
-	static final Path REDIS_SERVER = Path.of(System.getenv().getOrDefault("REDIS_SERVER", "/usr/bin/redis-server"));
-
-	static Process redis;
-
-	static int redisPort;
+	static RedisServer redis;
 
 	@BeforeAll
 	static void startRedis() throws Exception {
-		if (!Files.isExecutable(REDIS_SERVER)) {
-			String message = "Needs Debian's redis-server at " + REDIS_SERVER;
-			if (AllTestsRequired.here()) {
-				fail(message);
-			}
-			Assumptions.abort(message);
-		}
-		redisPort = ReservedPort.unused();
-		redis = new ProcessBuilder(REDIS_SERVER.toString(), "--port", String.valueOf(redisPort), "--bind", "127.0.0.1",
-				"--save", "", "--appendonly", "no")
-			.redirectErrorStream(true)
-			.redirectOutput(ProcessBuilder.Redirect.DISCARD)
-			.start();
-		await().atMost(Duration.ofSeconds(10))
-			.pollInterval(Duration.ofMillis(50))
-			.until(RedisStaleStoreTests::listening);
+		redis = RedisServer.start();
 	}
 
 	@AfterAll
-	static void stopRedis() throws InterruptedException {
-		if (redis != null && redis.isAlive()) {
-			// also a Redis that was frozen, which would not act on a polite signal
-			redis.destroyForcibly();
-			redis.waitFor(10, TimeUnit.SECONDS);
+	static void stopRedis() {
+		if (redis != null) {
+			redis.close();
 		}
 	}
 
@@ -110,7 +83,7 @@ class RedisStaleStoreTests {
 					.endsWith("kept by instance A"));
 			// a Redis that accepts connections and never answers: each instance waits one
 			// read timeout once, then leaves Redis alone
-			freezeRedis();
+			redis.freeze();
 			assertThat(get(second, "/origin/fleet-after")).as("passes with Redis hung").startsWith("HTTP/1.1 200 ");
 			StaleOrigin.MODES.put("/origin/fleet-after", "close");
 			long start = System.nanoTime();
@@ -134,7 +107,8 @@ class RedisStaleStoreTests {
 		return new SpringApplicationBuilder(TestGateway.class, RedisConnection.class)
 			.properties(Map.of("server.port", "0", "spring.application.name", "test-gateway",
 					"gateway.error-policy.retry.enabled", "false", "gateway.error-policy.health.enabled", "false",
-					"gateway.error-policy.stale-if-error.store", "redis", "test.redis.port", String.valueOf(redisPort)))
+					"gateway.error-policy.stale-if-error.store", "redis", "test.redis.port",
+					String.valueOf(redis.port())))
 			.run(prefix + "id=origin", prefix + "uri=" + StaleOrigin.UPSTREAM.url(),
 					prefix + "predicates[0]=Path=/origin/**");
 	}
@@ -146,20 +120,6 @@ class RedisStaleStoreTests {
 
 	private static int port(ConfigurableApplicationContext context) {
 		return ((WebServerApplicationContext) context).getWebServer().getPort();
-	}
-
-	private static void freezeRedis() throws Exception {
-		Process kill = new ProcessBuilder("sh", "-c", "kill -STOP " + redis.pid()).start();
-		assertThat(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0).as("Redis frozen").isTrue();
-	}
-
-	private static boolean listening() {
-		try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), redisPort)) {
-			return true;
-		}
-		catch (IOException ex) {
-			return false;
-		}
 	}
 
 	/**
