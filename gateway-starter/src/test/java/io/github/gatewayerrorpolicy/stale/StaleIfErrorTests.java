@@ -219,6 +219,10 @@ class StaleIfErrorTests {
 		assertThat(gateway.send("GET", path, "Cache-Control", "no-cache").statusCode()).isEqualTo(502);
 		assertThat(gateway.send("GET", path, "Pragma", "no-cache").statusCode()).isEqualTo(502);
 		assertThat(gateway.get(path, "*/*").statusCode()).isEqualTo(200);
+		// freshness preferences, as a browser's reload sends them: stale-if-error applies
+		// "regardless of other freshness information" (RFC 5861 section 4)
+		assertThat(gateway.send("GET", path, "Cache-Control", "max-age=0").statusCode()).isEqualTo(200);
+		assertThat(gateway.send("GET", path, "Cache-Control", "min-fresh=30").statusCode()).isEqualTo(200);
 		// stale by about 10 s when kept (20 s old, fresh for 10)
 		String older = "/origin/directives-older";
 		keptThenClosed(gateway, older, response("kept", "Cache-Control: max-age=10, stale-if-error=60", "Age: 20"));
