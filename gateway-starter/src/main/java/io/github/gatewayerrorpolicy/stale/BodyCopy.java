@@ -27,9 +27,9 @@ import org.springframework.core.io.buffer.DataBuffer;
 /**
  * The copy of a body being kept, taken as the body streams to the client: into one array
  * sized by the {@code Content-Length} where there is one, bounded, dropped once it grows
- * past the limit, and handed on when the body has ended. The arrays of all copies in
- * flight are held within one shared budget: a copy that does not fit is dropped, and each
- * copy gives its bytes back when it ends, however it ends.
+ * past the limit, and handed on when the body has ended. The arrays of all copies are
+ * held within one shared budget until they are stored: a copy that does not fit is
+ * dropped, and each copy gives its bytes back however it ends, once ({@link #release()}).
  */
 final class BodyCopy {
 
@@ -41,15 +41,22 @@ final class BodyCopy {
 
 	private int size;
 
+	/**
+	 * The bytes of the budget this copy holds.
+	 */
+	private long held;
+
 	private boolean ended;
 
 	private boolean outOfBudget;
+
+	private boolean tooLong;
 
 	/**
 	 * Create a copy.
 	 * @param maxSize the most bytes copied
 	 * @param contentLength the body's length if known, else -1
-	 * @param budget the bytes that copies in flight may still take, shared by all
+	 * @param budget the bytes that copies may still take, shared by all
 	 */
 	BodyCopy(long maxSize, long contentLength, AtomicLong budget) {
 		this.maxSize = maxSize;
@@ -63,11 +70,12 @@ final class BodyCopy {
 	synchronized void add(DataBuffer buffer) {
 		byte[] bytes = this.bytes;
 		int length = buffer.readableByteCount();
-		if (bytes == null) {
+		if (bytes == null || this.ended) {
 			return;
 		}
 		if (this.size + (long) length > this.maxSize) {
 			// too long to keep: nothing more is held
+			this.tooLong = true;
 			release();
 			return;
 		}
@@ -86,7 +94,8 @@ final class BodyCopy {
 
 	/**
 	 * The whole body, once, when it ended within the limit; otherwise {@code null}. The
-	 * bytes are given back to the budget: from here they are the store's to bound.
+	 * copy still holds its bytes of the budget until it is {@linkplain #release()
+	 * released}, once the body is stored.
 	 */
 	synchronized byte @Nullable [] end() {
 		byte[] bytes = this.bytes;
@@ -94,27 +103,45 @@ final class BodyCopy {
 			return null;
 		}
 		this.ended = true;
-		release();
+		this.bytes = null;
 		return (bytes.length == this.size) ? bytes : Arrays.copyOf(bytes, this.size);
 	}
 
 	/**
-	 * Give the bytes held back to the budget and hold nothing more: for a body that ended
-	 * in error or was cancelled. Nothing is done if nothing is held.
+	 * Give back what a copy that was not handed on holds: for a body that ended in error,
+	 * was cancelled or was too long. A copy handed on by {@link #end()} is released by
+	 * its taker.
 	 */
-	synchronized void release() {
-		byte[] bytes = this.bytes;
-		if (bytes != null) {
-			this.bytes = null;
-			this.budget.addAndGet(bytes.length);
+	synchronized void discard() {
+		if (!this.ended) {
+			release();
 		}
 	}
 
 	/**
-	 * Whether the copy was dropped because copies in flight already held the budget.
+	 * Give the bytes held back to the budget and hold nothing more. Nothing is done the
+	 * second time.
+	 */
+	synchronized void release() {
+		this.bytes = null;
+		if (this.held > 0) {
+			this.budget.addAndGet(this.held);
+			this.held = 0;
+		}
+	}
+
+	/**
+	 * Whether the copy was dropped because the copies already held the budget.
 	 */
 	synchronized boolean outOfBudget() {
 		return this.outOfBudget;
+	}
+
+	/**
+	 * Whether the copy was dropped because the body grew past the most bytes copied.
+	 */
+	synchronized boolean tooLong() {
+		return this.tooLong;
 	}
 
 	private boolean take(int length) {
@@ -127,6 +154,7 @@ final class BodyCopy {
 			}
 		}
 		while (!this.budget.compareAndSet(left, left - length));
+		this.held += length;
 		return true;
 	}
 

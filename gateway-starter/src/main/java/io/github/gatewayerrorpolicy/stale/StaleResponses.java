@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
@@ -103,6 +104,8 @@ public class StaleResponses implements MeterBinder {
 
 	private static final String KEY_PREFIX = "gateway-error-policy:stale:";
 
+	private static final String SKIPPED_METER = "gateway.upstream.stale.skipped";
+
 	private static final Log logger = LogFactory.getLog(StaleResponses.class);
 
 	private final ErrorPolicyResolver policies;
@@ -127,6 +130,12 @@ public class StaleResponses implements MeterBinder {
 	private final AtomicLong copying;
 
 	private final LogThrottle failureLog = new LogThrottle(Duration.ofMinutes(1), System::nanoTime);
+
+	private final AtomicLong skippedTooLarge = new AtomicLong();
+
+	private final AtomicLong skippedNoRoom = new AtomicLong();
+
+	private final LogThrottle skipLog = new LogThrottle(Duration.ofMinutes(1), System::nanoTime);
 
 	/**
 	 * The routes this gateway has kept a response of, so that a failure on any other
@@ -195,7 +204,11 @@ public class StaleResponses implements MeterBinder {
 			staleFor = allowed;
 		}
 		List<String> vary = varyNames(headers);
-		if (vary == null || headers.getContentLength() > stale.maxEntrySize()) {
+		if (vary == null) {
+			return null;
+		}
+		if (headers.getContentLength() > stale.maxEntrySize()) {
+			this.skippedTooLarge.incrementAndGet();
 			return null;
 		}
 		long now = this.clock.getAsLong();
@@ -388,50 +401,71 @@ public class StaleResponses implements MeterBinder {
 		if (keeper == null) {
 			return body;
 		}
-		if (status == 204 || headers.getContentLength() == 0) {
+		long contentLength = headers.getContentLength();
+		if (status == 204 || contentLength == 0) {
 			// no body to wait for (the server may not even read one for a 204)
-			keepQuietly(keeper, new byte[0]);
+			keepQuietly(keeper, new byte[0], () -> {
+			});
 			return body;
 		}
-		BodyCopy copy = new BodyCopy(keeper.maxBodySize(), headers.getContentLength(), this.copying);
-		Runnable end = () -> {
-			byte[] bytes = copy.end();
-			if (bytes != null) {
-				keepQuietly(keeper, bytes);
-			}
-			else if (copy.outOfBudget()) {
-				notKept("bodies being copied to be kept already hold stale-if-error.max-total-size, " + this.maxCopying
-						+ " bytes");
-			}
-		};
+		// a copy per subscription, which holds its bytes of the budget from the first
+		// byte to when it is stored or dropped, however the body ends
+		Callable<BodyCopy> copy = () -> new BodyCopy(keeper.maxBodySize(), contentLength, this.copying);
 		if (body instanceof Mono<? extends DataBuffer> single) {
-			return single.doOnNext(copy::add).doOnSuccess((buffer) -> end.run()).doFinally((signal) -> copy.release());
+			return Mono.using(copy,
+					(taken) -> single.doOnNext(taken::add).doOnSuccess((buffer) -> ended(keeper, taken)),
+					BodyCopy::discard);
 		}
-		return Flux.from(body).doOnNext(copy::add).doOnComplete(end).doFinally((signal) -> copy.release());
+		return Flux.using(copy,
+				(taken) -> Flux.from(body).doOnNext(taken::add).doOnComplete(() -> ended(keeper, taken)),
+				BodyCopy::discard);
+	}
+
+	/**
+	 * Keep a body that has ended, if its copy is whole, and give the copy's bytes back
+	 * once it is stored; count a body that was not kept for its size.
+	 */
+	private void ended(Keeper keeper, BodyCopy copy) {
+		byte[] bytes = copy.end();
+		if (bytes != null) {
+			keepQuietly(keeper, bytes, copy::release);
+			return;
+		}
+		copy.release();
+		if (copy.outOfBudget()) {
+			this.skippedNoRoom.incrementAndGet();
+			long more = this.skipLog.admit();
+			if (more != LogThrottle.SKIP) {
+				logger.warn("Stale-if-error did not keep a response: no room for its copy within "
+						+ "gateway.error-policy.stale-if-error.max-total-size (" + this.maxCopying
+						+ " bytes, shared by the bodies being copied)"
+						+ ((more > 0) ? "; " + more + " more not logged" : ""));
+			}
+		}
+		else if (copy.tooLong()) {
+			this.skippedTooLarge.incrementAndGet();
+		}
 	}
 
 	/**
 	 * Keep a response beside the response to the client: whatever fails is logged, and
 	 * nothing reaches the client's response.
 	 */
-	private void keepQuietly(Keeper keeper, byte[] bytes) {
+	private void keepQuietly(Keeper keeper, byte[] bytes, Runnable stored) {
 		try {
-			keep(keeper, bytes).subscribe(null, this::storeFailed);
+			keep(keeper, bytes).doFinally((signal) -> stored.run()).subscribe(null, this::storeFailed);
 		}
 		catch (RuntimeException ex) {
+			stored.run();
 			storeFailed(ex);
 		}
 	}
 
 	private void storeFailed(Throwable error) {
-		notKept(error.toString());
-	}
-
-	private void notKept(String reason) {
 		this.failures.incrementAndGet();
 		long more = this.failureLog.admit();
 		if (more != LogThrottle.SKIP) {
-			logger.warn("Stale-if-error could not keep or look up a response (" + reason
+			logger.warn("Stale-if-error could not keep or look up a response (" + error
 					+ ((more > 0) ? "; " + more + " more failure(s) not logged" : "") + ")");
 		}
 	}
@@ -457,6 +491,16 @@ public class StaleResponses implements MeterBinder {
 	public void bindTo(MeterRegistry registry) {
 		FunctionCounter.builder("gateway.upstream.stale.store.failures", this, StaleResponses::failures)
 			.description("Stale-if-error reads and writes that failed: never a client's failure")
+			.register(registry);
+		FunctionCounter.builder(SKIPPED_METER, this.skippedTooLarge, AtomicLong::get)
+			.description("Responses that could have been kept but were not: larger than max-entry-size, or no room "
+					+ "for their copy within max-total-size")
+			.tag("reason", "too-large")
+			.register(registry);
+		FunctionCounter.builder(SKIPPED_METER, this.skippedNoRoom, AtomicLong::get)
+			.description("Responses that could have been kept but were not: larger than max-entry-size, or no room "
+					+ "for their copy within max-total-size")
+			.tag("reason", "no-room")
 			.register(registry);
 	}
 

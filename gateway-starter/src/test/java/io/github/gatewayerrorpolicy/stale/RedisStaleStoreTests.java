@@ -17,7 +17,6 @@
 package io.github.gatewayerrorpolicy.stale;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;

@@ -70,6 +70,8 @@ public final class RedisServer implements AutoCloseable {
 			.redirectErrorStream(true)
 			.redirectOutput(ProcessBuilder.Redirect.DISCARD)
 			.start();
+		// not left running if the tests' JVM ends without closing it
+		Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly, "redis-server-" + port));
 		RedisServer server = new RedisServer(process, port);
 		long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
 		while (!server.listening()) {
