@@ -148,16 +148,52 @@ public class ErrorResponseWriter {
 		Locale locale = this.messages.locale(exchange);
 		HttpStatus status = policy.status(type);
 		String details = policy.exposesDetails() ? this.messages.text("details." + phaseKey(phase), locale) : null;
-		ProxyStatus proxyStatus = policy.proxyStatus();
-		String proxyStatusValue = null;
-		if (proxyStatus != null) {
-			proxyStatusValue = policy.exposesDetails() ? proxyStatus.error(type, phaseKey(phase))
-					: proxyStatus.error(type);
-		}
+		String proxyStatusValue = proxyStatus(policy, type, phase);
 		UpstreamError error = new UpstreamError(status, type, null, this.messages.title(type, locale),
 				this.messages.text(detailKey, locale), details, rawPath(exchange), exchange.getRequest().getId(),
 				traceId, routeId(exchange), Instant.now(), retryAfter, locale, policy.page());
 		return write(exchange, policy, error, proxyStatusValue);
+	}
+
+	/**
+	 * End a gRPC call whose response had begun when the upstream failed, in gRPC's terms:
+	 * the stream ends normally, with trailers that carry the {@code grpc-status} and
+	 * {@code grpc-message} a Trailers-Only answer to the same failure would carry, and
+	 * {@code Proxy-Status}. A gRPC client then reports the failure (say
+	 * {@code UNAVAILABLE}: "Connection closed") instead of a stream reset, which it would
+	 * report as {@code CANCELLED}, the status of a call its own side gave up. It does not
+	 * retry either way: the call had its response headers.
+	 * @param exchange the current exchange
+	 * @param policy the route's policy
+	 * @param type the error type
+	 * @param phase when the upstream call failed
+	 * @return whether the call is ended so: an HTTP/2 gRPC call on Reactor Netty; if not,
+	 * the response is to be cut off as any other
+	 */
+	public boolean endGrpcCall(ServerWebExchange exchange, ErrorPolicy policy, ErrorType type, UpstreamPhase phase) {
+		HttpServerResponse nativeResponse = GatewayHeaders.nativeResponse(exchange.getResponse());
+		if (nativeResponse == null || !GrpcStatus.isGrpcCall(exchange.getRequest())) {
+			return false;
+		}
+		String status = Integer.toString(GrpcStatus.code(type, policy.status(type).value()));
+		String message = GrpcStatus.encodeMessage(this.messages.title(type, this.messages.locale(exchange)));
+		String proxyStatus = proxyStatus(policy, type, phase);
+		nativeResponse.trailerHeaders((trailers) -> {
+			trailers.set(GrpcStatus.STATUS, status);
+			trailers.set(GrpcStatus.MESSAGE, message);
+			if (proxyStatus != null) {
+				trailers.set(ProxyStatus.HEADER, proxyStatus);
+			}
+		});
+		return true;
+	}
+
+	private static @Nullable String proxyStatus(ErrorPolicy policy, ErrorType type, UpstreamPhase phase) {
+		ProxyStatus proxyStatus = policy.proxyStatus();
+		if (proxyStatus == null) {
+			return null;
+		}
+		return policy.exposesDetails() ? proxyStatus.error(type, phaseKey(phase)) : proxyStatus.error(type);
 	}
 
 	/**

@@ -116,6 +116,9 @@ public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Or
 		if (response.isCommitted()) {
 			HttpStatusCode sent = response.getStatusCode();
 			this.events.publish(exchange, type, (sent != null) ? sent.value() : 0, Outcome.ABORTED, ex);
+			if (this.writer.endGrpcCall(exchange, policy, type, failure.phase())) {
+				return Mono.empty();
+			}
 			return abort(response) ? Mono.empty() : Mono.error(ex);
 		}
 		StaleResponses stale = this.stale;

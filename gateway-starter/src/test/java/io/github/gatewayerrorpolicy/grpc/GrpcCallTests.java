@@ -24,6 +24,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -89,6 +90,12 @@ class GrpcCallTests {
 
 	static final Server UPSTREAM = start();
 
+	/**
+	 * An upstream whose streaming calls send one message and then wait: the test shuts it
+	 * down in the middle of the call.
+	 */
+	static final Server DYING = start();
+
 	static final ReservedPort REFUSED = ReservedPort.reserve();
 
 	static final ReservedPort EJECTED = ReservedPort.reserve();
@@ -123,11 +130,13 @@ class GrpcCallTests {
 		registry.add(prefix + "enabled", () -> "true");
 		registry.add(prefix + "consecutive-failures", () -> "1");
 		registry.add(prefix + "base-ejection-time", () -> "30s");
+		route(registry, 4, "grpc-dying", "https://127.0.0.1:" + DYING.getPort(), null);
 	}
 
 	@AfterAll
 	static void stopUpstream() throws InterruptedException {
 		UPSTREAM.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+		DYING.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
 	}
 
 	private static void route(DynamicPropertyRegistry registry, int index, String id, String uri,
@@ -232,6 +241,21 @@ class GrpcCallTests {
 	}
 
 	@Test
+	void aCallWhoseUpstreamDiesMidStreamEndsWithAStatusNotAReset(CapturedOutput output) throws Exception {
+		Iterator<SimpleResponse> messages = stub("grpc-dying", null).serverStreamingRpc(request("world"));
+		assertThat(messages.next().getResponseMessage()).isEqualTo("hello world");
+		DYING.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+		assertThatExceptionOfType(StatusRuntimeException.class).isThrownBy(messages::hasNext).satisfies((error) -> {
+			// not CANCELLED: the client did not give up, the upstream went away
+			assertThat(error.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+			assertThat(error.getStatus().getDescription()).isEqualTo("Incomplete response");
+			assertThat(error.getTrailers().get(PROXY_STATUS)).isEqualTo("test-gateway; error=http_response_incomplete");
+		});
+		assertThat(this.headers.get()).as("the response had begun: headers, then the message").isNotNull();
+		assertThat(output).contains("route=grpc-dying error=http_response_incomplete status=200 outcome=aborted");
+	}
+
+	@Test
 	void anHttp11RequestWithTheGrpcContentTypeGetsAnHttpAnswer() throws Exception {
 		SSLContext tls = SSLContext.getInstance("TLS");
 		tls.init(null, InsecureTrustManagerFactory.INSTANCE.getTrustManagers(), null);
@@ -276,7 +300,8 @@ class GrpcCallTests {
 
 	/**
 	 * A gRPC server on loopback with TLS: it greets, answers {@code not-found} with its
-	 * own {@code NOT_FOUND}, and never answers {@code hang}.
+	 * own {@code NOT_FOUND}, and never answers {@code hang}; a streaming call gets one
+	 * greeting and is then left open.
 	 */
 	private static Server start() {
 		try {
@@ -298,6 +323,13 @@ class GrpcCallTests {
 								response.onCompleted();
 							}
 						}
+					}
+
+					@Override
+					public void serverStreamingRpc(SimpleRequest request, StreamObserver<SimpleResponse> response) {
+						response.onNext(SimpleResponse.newBuilder()
+							.setResponseMessage("hello " + request.getRequestMessage())
+							.build());
 					}
 
 				})
