@@ -160,19 +160,21 @@ public class ErrorResponseWriter {
 	 * the stream ends normally, with trailers that carry the {@code grpc-status} and
 	 * {@code grpc-message} a Trailers-Only answer to the same failure would carry, and
 	 * {@code Proxy-Status}. A gRPC client then reports the failure (say
-	 * {@code UNAVAILABLE}: "Connection closed") instead of a stream reset, which it would
-	 * report as {@code CANCELLED}, the status of a call its own side gave up. It does not
-	 * retry either way: the call had its response headers.
+	 * {@code UNAVAILABLE}: "Incomplete response") instead of a stream reset, which it
+	 * would report as {@code CANCELLED}, the status of a call its own side gave up. It
+	 * does not retry either way: the call had its response headers.
 	 * @param exchange the current exchange
 	 * @param policy the route's policy
 	 * @param type the error type
 	 * @param phase when the upstream call failed
-	 * @return whether the call is ended so: an HTTP/2 gRPC call on Reactor Netty; if not,
-	 * the response is to be cut off as any other
+	 * @return whether the call is ended so: an HTTP/2 gRPC call on Reactor Netty whose
+	 * response is gRPC's too; if not, the response is to be cut off as any other (a body
+	 * of another type must not look complete)
 	 */
 	public boolean endGrpcCall(ServerWebExchange exchange, ErrorPolicy policy, ErrorType type, UpstreamPhase phase) {
 		HttpServerResponse nativeResponse = GatewayHeaders.nativeResponse(exchange.getResponse());
-		if (nativeResponse == null || !GrpcStatus.isGrpcCall(exchange.getRequest())) {
+		if (nativeResponse == null || !GrpcStatus.isGrpcCall(exchange.getRequest())
+				|| !GrpcStatus.isGrpc(exchange.getResponse().getHeaders())) {
 			return false;
 		}
 		String status = Integer.toString(GrpcStatus.code(type, policy.status(type).value()));

@@ -52,10 +52,12 @@ import org.springframework.web.server.handler.ExceptionHandlingWebHandler;
  * Before the response is committed, the failure is classified and answered by the
  * {@link ErrorResponseWriter} as the route's {@link ErrorPolicy} says. After the response
  * is committed, nothing truthful can be added, so the client connection is closed without
- * ending the body cleanly. Either way, the {@link UpstreamFailureEvents} learn of it: the
- * log line, metrics, the Actuator endpoint and the current observation. The exception is
- * not left for Spring to record on the server observation, where its class name would
- * become a tag of {@code http.server.requests}; the error type is recorded instead.
+ * ending the body cleanly; but a gRPC call, which can end with a status after its
+ * messages, ends with the failure's {@code grpc-status} in its trailers. Either way, the
+ * {@link UpstreamFailureEvents} learn of it: the log line, metrics, the Actuator endpoint
+ * and the current observation. The exception is not left for Spring to record on the
+ * server observation, where its class name would become a tag of
+ * {@code http.server.requests}; the error type is recorded instead.
  */
 public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Ordered {
 
