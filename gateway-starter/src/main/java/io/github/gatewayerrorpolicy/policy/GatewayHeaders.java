@@ -25,7 +25,6 @@ import reactor.netty.http.server.HttpServerResponse;
 
 import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.server.reactive.AbstractServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.web.server.ServerWebExchange;
@@ -79,11 +78,14 @@ public final class GatewayHeaders {
 	 * @return Reactor Netty's, or {@code null} on another server
 	 */
 	public static @Nullable HttpServerResponse nativeResponse(ServerHttpResponse response) {
-		while (response instanceof ServerHttpResponseDecorator decorator) {
-			response = decorator.getDelegate();
+		try {
+			return (ServerHttpResponseDecorator.getNativeResponse(response) instanceof HttpServerResponse server)
+					? server : null;
 		}
-		return (response instanceof AbstractServerHttpResponse server
-				&& server.getNativeResponse() instanceof HttpServerResponse nativeResponse) ? nativeResponse : null;
+		catch (IllegalArgumentException ex) {
+			// a response of another server, or of a test
+			return null;
+		}
 	}
 
 	/**

@@ -70,7 +70,7 @@ final class BodyCopy {
 	synchronized void add(DataBuffer buffer) {
 		byte[] bytes = this.bytes;
 		int length = buffer.readableByteCount();
-		if (bytes == null || this.ended) {
+		if (bytes == null) {
 			return;
 		}
 		if (this.size + (long) length > this.maxSize) {

@@ -34,8 +34,9 @@ public class MemoryStaleStore implements StaleStore {
 	/**
 	 * What an entry costs beyond its key's characters and its value's bytes: the key's
 	 * and the value's object headers, the entry, the cache's node and the map's node.
-	 * Measured at about 130 bytes on a 64-bit JVM with compressed references (a heap
-	 * under 32 GB); counted larger for a heap without them.
+	 * Measured at about 150 bytes on a 64-bit JVM with compressed references (a heap
+	 * under 32 GB); counted larger for a heap without them, where the keys' characters,
+	 * counted at two bytes each, leave room too.
 	 */
 	static final int ENTRY_OVERHEAD = 192;
 

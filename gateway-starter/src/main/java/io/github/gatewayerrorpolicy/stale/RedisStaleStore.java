@@ -43,9 +43,11 @@ public class RedisStaleStore implements StaleStore {
 	public static final Duration LOG_PERIOD = Duration.ofMinutes(1);
 
 	/**
-	 * The longest a read may take before the store gives up on it. A failed request waits
-	 * for one read, two where the response varies; after a read that timed out, Redis is
-	 * left alone (see {@link #PAUSE}), so a hung Redis costs a request one timeout.
+	 * The longest a read may take before the store gives up on it. A failed request reads
+	 * once where a response that varies on nothing was kept, three times where it varies
+	 * (the plain key, the names it varies on, the variant); after a read that timed out,
+	 * Redis is left alone for {@link #PAUSE}, so a hung Redis costs the reads in flight
+	 * one timeout, then one every pause while it stays hung.
 	 */
 	public static final Duration READ_TIMEOUT = Duration.ofMillis(500);
 

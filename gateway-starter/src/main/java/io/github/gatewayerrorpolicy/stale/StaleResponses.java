@@ -39,6 +39,7 @@ import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvents;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
 import io.github.gatewayerrorpolicy.policy.GatewayHeaders;
+import io.github.gatewayerrorpolicy.policy.PerRouteState;
 import io.github.gatewayerrorpolicy.policy.ProxyStatus;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -79,7 +80,7 @@ import org.springframework.web.server.ServerWebExchange;
  * within the window and within what the request's {@code max-stale} or
  * {@code stale-if-error} accept.
  */
-public class StaleResponses implements MeterBinder {
+public class StaleResponses implements MeterBinder, PerRouteState {
 
 	/**
 	 * The upstream statuses a kept response may replace (RFC 5861 §4).
@@ -122,8 +123,6 @@ public class StaleResponses implements MeterBinder {
 
 	private final AtomicLong failures = new AtomicLong();
 
-	private final long maxCopying;
-
 	/**
 	 * The bytes that bodies being copied may still take.
 	 */
@@ -158,7 +157,6 @@ public class StaleResponses implements MeterBinder {
 	public StaleResponses(ErrorPolicyResolver policies, StaleStore store, UpstreamFailureEvents events, String name,
 			LongSupplier clock, long maxCopying) {
 		this.policies = policies;
-		this.maxCopying = maxCopying;
 		this.copying = new AtomicLong(maxCopying);
 		this.store = store;
 		this.events = events;
@@ -178,8 +176,8 @@ public class StaleResponses implements MeterBinder {
 		List<String> cacheControl = headers.getOrEmpty(HttpHeaders.CACHE_CONTROL);
 		// most responses have no stale window: told without parsing anything
 		if (!policy.isEnabled() || !stale.enabled() || headers.containsHeader(HttpHeaders.SET_COOKIE)
-				|| (stale.maxStale().isZero() && cacheControl.stream()
-					.noneMatch((value) -> value.toLowerCase(Locale.ROOT).contains("stale-if-error")))) {
+				|| (stale.maxStale().isZero()
+						&& cacheControl.stream().noneMatch(StaleResponses::mentionsStaleIfError))) {
 			return null;
 		}
 		CacheDirectives response = CacheDirectives.parse(cacheControl);
@@ -221,7 +219,7 @@ public class StaleResponses implements MeterBinder {
 		this.keepingRoutes.add(route.getId());
 		KeptResponse kept = new KeptResponse(status, upstreamHeaders(exchange, headers), new byte[0], now, initialAge,
 				freshFor, staleFor);
-		return new Keeper(namesKey(base), vary, variantKey(base, vary, asked), kept, stale.maxEntrySize());
+		return new Keeper(base, vary, variantKey(base, vary, asked), kept, stale.maxEntrySize());
 	}
 
 	/**
@@ -431,14 +429,13 @@ public class StaleResponses implements MeterBinder {
 			keepQuietly(keeper, bytes, copy::release);
 			return;
 		}
-		copy.release();
+		// a copy that was dropped gave its bytes back then
 		if (copy.outOfBudget()) {
 			this.skippedNoRoom.incrementAndGet();
 			long more = this.skipLog.admit();
 			if (more != LogThrottle.SKIP) {
 				logger.warn("Stale-if-error did not keep a response: no room for its copy within "
-						+ "gateway.error-policy.stale-if-error.max-total-size (" + this.maxCopying
-						+ " bytes, shared by the bodies being copied)"
+						+ "gateway.error-policy.stale-if-error.max-total-size (shared by the bodies being copied)"
 						+ ((more > 0) ? "; " + more + " more not logged" : ""));
 			}
 		}
@@ -479,6 +476,25 @@ public class StaleResponses implements MeterBinder {
 		return this.store.failures() + this.failures.get();
 	}
 
+	@Override
+	public void retainRoutes(Set<String> routeIds) {
+		this.keepingRoutes.retainAll(routeIds);
+	}
+
+	/**
+	 * Whether a {@code Cache-Control} value names {@code stale-if-error}, in any case,
+	 * without copying it.
+	 */
+	private static boolean mentionsStaleIfError(String value) {
+		String directive = "stale-if-error";
+		for (int i = 0; i + directive.length() <= value.length(); i++) {
+			if (value.regionMatches(true, i, directive, 0, directive.length())) {
+				return true;
+			}
+		}
+		return false;
+	}
+
 	/**
 	 * Return the bytes that bodies being copied may still take, for tests.
 	 * @return the bytes left
@@ -516,7 +532,7 @@ public class StaleResponses implements MeterBinder {
 				return variant;
 			}
 			byte[] names = String.join(",", keeper.vary()).getBytes(StandardCharsets.UTF_8);
-			return this.store.put(keeper.namesKey(), names, kept.timeToLive()).then(variant);
+			return this.store.put(namesKey(keeper.base()), names, kept.timeToLive()).then(variant);
 		});
 	}
 
@@ -581,9 +597,9 @@ public class StaleResponses implements MeterBinder {
 	}
 
 	/**
-	 * The freshness lifetime (RFC 9111 §4.2.1): {@code s-maxage}, else {@code max-age},
-	 * else {@code Expires} less {@code Date} (or less the time received); no heuristic
-	 * freshness.
+	 * The freshness lifetime (RFC 9111 §4.2.1): {@code max-age} (a response with
+	 * {@code s-maxage} is never kept), else {@code Expires} less {@code Date} (or less
+	 * the time received); no heuristic freshness.
 	 */
 	private static long freshness(CacheDirectives response, HttpHeaders headers, long now) {
 		Long maxAge = response.seconds("max-age");
@@ -619,13 +635,14 @@ public class StaleResponses implements MeterBinder {
 	/**
 	 * What is known of a response to keep once its body has been read.
 	 *
-	 * @param namesKey the key of the names it varies on
+	 * @param base the key of the request, from which the key of the names it varies on is
+	 * made
 	 * @param vary the names of the request headers it varies on
 	 * @param variantKey its own key
 	 * @param head the response as it is kept, without its body
 	 * @param maxBodySize the most bytes of body kept
 	 */
-	private record Keeper(String namesKey, List<String> vary, String variantKey, KeptResponse head, long maxBodySize) {
+	private record Keeper(String base, List<String> vary, String variantKey, KeptResponse head, long maxBodySize) {
 
 	}
 

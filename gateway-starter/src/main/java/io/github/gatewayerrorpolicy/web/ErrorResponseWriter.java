@@ -177,17 +177,25 @@ public class ErrorResponseWriter {
 				|| !GrpcStatus.isGrpc(exchange.getResponse().getHeaders())) {
 			return false;
 		}
-		String status = Integer.toString(GrpcStatus.code(type, policy.status(type).value()));
-		String message = GrpcStatus.encodeMessage(this.messages.title(type, this.messages.locale(exchange)));
-		String proxyStatus = proxyStatus(policy, type, phase);
-		nativeResponse.trailerHeaders((trailers) -> {
-			trailers.set(GrpcStatus.STATUS, status);
-			trailers.set(GrpcStatus.MESSAGE, message);
-			if (proxyStatus != null) {
-				trailers.set(ProxyStatus.HEADER, proxyStatus);
-			}
-		});
+		HttpHeaders status = new HttpHeaders();
+		grpcStatus(status, type, policy.status(type), this.messages.title(type, this.messages.locale(exchange)),
+				proxyStatus(policy, type, phase));
+		nativeResponse.trailerHeaders((trailers) -> status.forEach(trailers::set));
 		return true;
+	}
+
+	/**
+	 * Put a gRPC status for an answer of the policy: {@code grpc-status},
+	 * {@code grpc-message} (the page's title) and {@code Proxy-Status}; in the headers of
+	 * a Trailers-Only answer, or in the trailers of a call cut in the middle.
+	 */
+	private static void grpcStatus(HttpHeaders headers, @Nullable ErrorType type, HttpStatus status, String title,
+			@Nullable String proxyStatus) {
+		headers.set(GrpcStatus.STATUS, Integer.toString(GrpcStatus.code(type, status.value())));
+		headers.set(GrpcStatus.MESSAGE, GrpcStatus.encodeMessage(title));
+		if (proxyStatus != null) {
+			headers.set(ProxyStatus.HEADER, proxyStatus);
+		}
 	}
 
 	private static @Nullable String proxyStatus(ErrorPolicy policy, ErrorType type, UpstreamPhase phase) {
@@ -263,11 +271,7 @@ public class ErrorResponseWriter {
 		response.setStatusCode(HttpStatus.OK);
 		headers.remove(HttpHeaders.CONTENT_LENGTH);
 		headers.set(HttpHeaders.CONTENT_TYPE, GrpcStatus.CONTENT_TYPE);
-		headers.set(GrpcStatus.STATUS, Integer.toString(GrpcStatus.code(error.type(), error.status().value())));
-		headers.set(GrpcStatus.MESSAGE, GrpcStatus.encodeMessage(error.title()));
-		if (proxyStatus != null) {
-			headers.set(ProxyStatus.HEADER, proxyStatus);
-		}
+		grpcStatus(headers, error.type(), error.status(), error.title(), proxyStatus);
 		if (error.retryAfterSeconds() != null) {
 			headers.set(GrpcStatus.RETRY_PUSHBACK_MS, Long.toString(error.retryAfterSeconds() * 1000));
 		}

@@ -26,6 +26,7 @@ import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvent;
 import io.github.gatewayerrorpolicy.observe.UpstreamFailureEvents;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicy;
 import io.github.gatewayerrorpolicy.policy.ErrorPolicyResolver;
+import io.github.gatewayerrorpolicy.policy.GatewayHeaders;
 import io.github.gatewayerrorpolicy.stale.StaleResponses;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -37,9 +38,7 @@ import org.springframework.cloud.gateway.support.ServerWebExchangeUtils;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
-import org.springframework.http.server.reactive.AbstractServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponse;
-import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebExceptionHandler;
 import org.springframework.web.server.handler.ExceptionHandlingWebHandler;
@@ -123,11 +122,10 @@ public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Or
 			}
 			return abort(response) ? Mono.empty() : Mono.error(ex);
 		}
-		StaleResponses stale = this.stale;
 		if (StaleResponses.REPLACED_STATUSES.contains(policy.status(type).value())) {
 			UpstreamPhase phase = failure.phase();
-			return stale.find(exchange, policy)
-				.flatMap((kept) -> stale.serve(exchange, policy, kept, type, 0).thenReturn(Boolean.TRUE))
+			return this.stale.find(exchange, policy)
+				.flatMap((kept) -> this.stale.serve(exchange, policy, kept, type, 0).thenReturn(Boolean.TRUE))
 				.defaultIfEmpty(Boolean.FALSE)
 				.flatMap((served) -> served ? Mono.empty() : answer(exchange, policy, type, phase, ejected, ex));
 		}
@@ -166,11 +164,7 @@ public class UpstreamErrorWebExceptionHandler implements WebExceptionHandler, Or
 	 * would lose bytes the upstream had sent.
 	 */
 	private static boolean abort(ServerHttpResponse response) {
-		while (response instanceof ServerHttpResponseDecorator decorator) {
-			response = decorator.getDelegate();
-		}
-		if (response instanceof AbstractServerHttpResponse server
-				&& server.getNativeResponse() instanceof Connection connection) {
+		if (GatewayHeaders.nativeResponse(response) instanceof Connection connection) {
 			connection.channel().flush().close();
 			return true;
 		}

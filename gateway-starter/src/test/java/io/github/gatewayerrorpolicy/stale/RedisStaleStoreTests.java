@@ -44,9 +44,9 @@ import static org.awaitility.Awaitility.await;
 /**
  * Two gateway instances sharing one real Redis (Debian's {@code redis-server}, started
  * here on a loopback port): a response instance A kept is served stale by instance B,
- * which never saw it; with Redis stopped, requests are still answered as usual, within
- * the store's command timeout, and nothing hangs. Skipped where {@code redis-server} is
- * not installed, except where every test is required (CI).
+ * which never saw it; with Redis frozen, then stopped, requests are still answered as
+ * usual, within the store's read timeout, and nothing hangs. Skipped where
+ * {@code redis-server} is not installed, except where every test is required (CI).
  */
 class RedisStaleStoreTests {
 
@@ -88,16 +88,26 @@ class RedisStaleStoreTests {
 			long start = System.nanoTime();
 			assertThat(get(second, "/origin/fleet-after")).startsWith("HTTP/1.1 502 ");
 			assertThat(get(first, "/origin/fleet")).as("nothing to serve without Redis").startsWith("HTTP/1.1 502 ");
+			long paused = System.nanoTime();
 			assertThat(get(first, "/origin/fleet")).startsWith("HTTP/1.1 502 ");
-			assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
+			long end = System.nanoTime();
+			assertThat(TimeUnit.NANOSECONDS.toMillis(end - start))
 				.as("three failed requests: one read timeout per instance at most")
 				.isLessThan(2 * RedisStaleStore.READ_TIMEOUT.toMillis() + 1_000);
-			stopRedis();
-			assertThat(get(second, "/origin/fleet-after")).as("Redis stopped").startsWith("HTTP/1.1 502 ");
-			assertThat(b.getBean(MeterRegistry.class)
-				.get("gateway.upstream.stale.store.failures")
-				.functionCounter()
-				.count()).as("store failures are counted").isPositive();
+			assertThat(TimeUnit.NANOSECONDS.toMillis(end - paused))
+				.as("after its read timed out, an instance leaves Redis alone")
+				.isLessThan(RedisStaleStore.READ_TIMEOUT.toMillis());
+			assertThat(storeFailures(a)).as("A: the one read that timed out").isEqualTo(1);
+			// stopped: an instance that is not pausing tries Redis, fails, and answers
+			redis.close();
+			try (ConfigurableApplicationContext c = gateway()) {
+				long asked = System.nanoTime();
+				assertThat(get(new GatewayClient(port(c)), "/origin/fleet")).as("Redis stopped")
+					.startsWith("HTTP/1.1 502 ");
+				assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - asked))
+					.isLessThan(RedisStaleStore.READ_TIMEOUT.toMillis() + 1_000);
+				assertThat(storeFailures(c)).as("the read was tried, and failed").isEqualTo(1);
+			}
 		}
 	}
 
@@ -115,6 +125,13 @@ class RedisStaleStoreTests {
 	private static String get(GatewayClient gateway, String path) throws IOException {
 		return gateway.exchangeUntilClosed(
 				"GET " + path + " HTTP/1.1\r\nHost: shop.example\r\nAccept: */*\r\nConnection: close\r\n\r\n");
+	}
+
+	private static double storeFailures(ConfigurableApplicationContext gateway) {
+		return gateway.getBean(MeterRegistry.class)
+			.get("gateway.upstream.stale.store.failures")
+			.functionCounter()
+			.count();
 	}
 
 	private static int port(ConfigurableApplicationContext context) {

@@ -89,7 +89,9 @@ class StaleCopyBudgetTests {
 					+ "\r\n\r\n" + body.substring(0, FIRST_PART));
 			CountDownLatch held = HELD.get(path);
 			if (held != null) {
-				held.await(10, TimeUnit.SECONDS);
+				// longer than the test waits for anything: a body ends only when the test
+				// says
+				held.await(30, TimeUnit.SECONDS);
 			}
 			connection.write(body.substring(FIRST_PART));
 		}
