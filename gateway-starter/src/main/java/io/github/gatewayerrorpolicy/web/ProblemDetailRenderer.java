@@ -17,6 +17,7 @@ package io.github.gatewayerrorpolicy.web;
 
 import java.net.URI;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -32,6 +33,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.codec.HttpMessageWriter;
 import org.springframework.http.codec.ServerCodecConfigurer;
+import org.springframework.util.ClassUtils;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
@@ -64,7 +66,16 @@ public class ProblemDetailRenderer implements UpstreamErrorRenderer, Ordered {
 	private static final List<MediaType> MEDIA_TYPES = List.of(MediaType.APPLICATION_PROBLEM_JSON,
 			MediaType.APPLICATION_JSON);
 
+	private static final boolean JACKSON_PRESENT = ClassUtils.isPresent("tools.jackson.databind.json.JsonMapper",
+			ProblemDetailRenderer.class.getClassLoader());
+
 	private final Map<MediaType, HttpMessageWriter<ProblemDetail>> writers;
+
+	/**
+	 * Where a media type's writer is Spring's own Jackson encoder: its mapper's writer of
+	 * problem documents, made once.
+	 */
+	private final Map<MediaType, ProblemJsonWriter> jsonWriters = new HashMap<>();
 
 	private final Map<ErrorType, URI> types = new EnumMap<>(ErrorType.class);
 
@@ -81,6 +92,14 @@ public class ProblemDetailRenderer implements UpstreamErrorRenderer, Ordered {
 	public ProblemDetailRenderer(ServerCodecConfigurer codecs, @Nullable URI typeBase) {
 		this.writers = Map.of(MediaType.APPLICATION_PROBLEM_JSON, writer(codecs, MediaType.APPLICATION_PROBLEM_JSON),
 				MediaType.APPLICATION_JSON, writer(codecs, MediaType.APPLICATION_JSON));
+		if (JACKSON_PRESENT) {
+			this.writers.forEach((mediaType, writer) -> {
+				ProblemJsonWriter json = ProblemJsonWriter.of(writer, mediaType);
+				if (json != null) {
+					this.jsonWriters.put(mediaType, json);
+				}
+			});
+		}
 		for (ErrorType type : ErrorType.values()) {
 			this.types.put(type, (typeBase != null) ? typeBase.resolve(type.token()) : PROXY_ERROR_TYPES);
 		}
@@ -126,6 +145,10 @@ public class ProblemDetailRenderer implements UpstreamErrorRenderer, Ordered {
 		if (error.details() != null) {
 			problem.setProperty("details", error.details());
 			problem.setProperty("attempts", RetryAttempts.attempts(exchange));
+		}
+		ProblemJsonWriter json = this.jsonWriters.get(mediaType);
+		if (json != null) {
+			return json.write(problem, mediaType, exchange.getResponse());
 		}
 		HttpMessageWriter<ProblemDetail> writer = this.writers.getOrDefault(mediaType,
 				this.writers.get(MediaType.APPLICATION_PROBLEM_JSON));
