@@ -177,7 +177,9 @@ public class RetryFilter implements GlobalFilter, Ordered {
 				idempotent, replayable, counts, this.health, this.listeners, responseTimeout(route),
 				this.clientReportsSending);
 		exchange.getAttributes().put(RetryAttempts.ATTRIBUTE, attempts);
-		HttpHeaders before = HttpHeaders.copyOf(exchange.getResponse().getHeaders());
+		// most often there is nothing to keep: no copy then
+		HttpHeaders response = exchange.getResponse().getHeaders();
+		HttpHeaders before = response.isEmpty() ? null : HttpHeaders.copyOf(response);
 		return attempt(exchange, chain, attempts, before, null).doFinally((signal) -> counts.requestEnded());
 	}
 
@@ -187,7 +189,7 @@ public class RetryFilter implements GlobalFilter, Ordered {
 	 * back when it ends (or when the request ends while it waits to begin)
 	 */
 	private Mono<Void> attempt(ServerWebExchange exchange, GatewayFilterChain chain, RetryAttempts attempts,
-			HttpHeaders before, @Nullable AtomicBoolean place) {
+			@Nullable HttpHeaders before, @Nullable AtomicBoolean place) {
 		ConnectionReuse call = new ConnectionReuse();
 		attempts.begin(call, place);
 		return chain.filter(exchange).contextWrite(call.context()).then(Mono.<Void>fromRunnable(() -> {
@@ -247,11 +249,13 @@ public class RetryFilter implements GlobalFilter, Ordered {
 	 * Undo what the failed attempt left on the exchange, as Spring Cloud Gateway's own
 	 * retry does, and give the load balancer the route's URL to choose from again.
 	 */
-	private static void prepare(ServerWebExchange exchange, RetryAttempts attempts, HttpHeaders before) {
+	private static void prepare(ServerWebExchange exchange, RetryAttempts attempts, @Nullable HttpHeaders before) {
 		ServerWebExchangeUtils.reset(exchange);
 		// the response as it was before the first attempt: no header of the failed one
 		exchange.getResponse().getHeaders().clear();
-		exchange.getResponse().getHeaders().putAll(before);
+		if (before != null) {
+			exchange.getResponse().getHeaders().putAll(before);
+		}
 		exchange.getResponse().setStatusCode(null);
 		exchange.getAttributes().remove(ServerWebExchangeUtils.ORIGINAL_RESPONSE_CONTENT_TYPE_ATTR);
 		exchange.getAttributes().remove(UpstreamFailure.ATTRIBUTE);
