@@ -227,9 +227,7 @@ class Gateway:
         compiling is not serving, and a compilation that lands in one run of a pair (the
         JIT keeps compiling now and then long after the warm-up) would be charged to
         that run's requests."""
-        with open(f"/proc/{self.process.pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS - self.compiler_seconds()
+        return cpu_ticks(f"/proc/{self.process.pid}/stat") / CLOCK_TICKS - self.compiler_seconds()
 
     def compiler_seconds(self):
         total = 0
@@ -239,9 +237,7 @@ class Gateway:
                 with open(f"{tasks}/{task}/comm") as f:
                     if "CompilerThre" not in f.read():
                         continue
-                with open(f"{tasks}/{task}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])
+                total += cpu_ticks(f"{tasks}/{task}/stat")
             except OSError:
                 # a thread that ended as it was read. With one active processor HotSpot has
                 # one C1 and one C2 thread and never ends the last of a kind, so no
@@ -278,6 +274,14 @@ class Gateway:
     def stop(self):
         self.process.terminate()
         self.process.wait(30)
+
+
+def cpu_ticks(stat):
+    """User and system time, in clock ticks, from a /proc stat file (of a process or a
+    thread)."""
+    with open(stat) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
 
 
 def to_ms(value):
@@ -598,9 +602,9 @@ def main():
             run_scenario(scenario, targets, WARMUP_SECONDS)
         baseline = gateways["on"].memory_after_gc()
         runs = {name: [] for name, *_ in scenarios}
-        ratios, health_ratios, ejected_ratios, retry_ratios, stale_ratios = [], [], [], [], []
-        rounds = {"happyCpuRatio": ratios, "healthCpuRatio": health_ratios, "ejectedCpuRatio": ejected_ratios,
-                  "retryCpuRatio": retry_ratios, "staleCpuRatio": stale_ratios}
+        # the rounds' ratios, for comparison with the pairs'; of the scenarios this run has
+        names = {name for name, *_ in scenarios}
+        rounds = {key: (a, b, []) for key, a, b in RATIOS if a != b and {a, b} <= names}
         for round_ in range(1, ROUNDS + 1):
             # every other round in reverse order, so that drift during a round favours neither
             for scenario in (scenarios if round_ % 2 else list(reversed(scenarios))):
@@ -609,32 +613,13 @@ def main():
                 cpu = f" cpu {result['cpuUsPerRequest']:.1f} us" if "cpuUsPerRequest" in result else ""
                 print(f"benchmark: round {round_} {scenario[0]}: {result['rps']:,.0f}/s "
                       f"p99 {result['p99Ms']:.2f} ms{cpu}", flush=True)
-            cpu = {name: rs[-1]["cpuUsPerRequest"] for name, rs in runs.items() if "cpuUsPerRequest" in rs[-1]}
-            ratios.append(cpu["happy-on"] / cpu["happy-off"])
-            print(f"benchmark: round {round_} happy path CPU per request, on / off: {ratios[-1]:.3f}x", flush=True)
-            health_ratios.append(cpu["happy-on"] / cpu["happy-nohealth"])
-            print(f"benchmark: round {round_} happy path CPU per request, health on / off: "
-                  f"{health_ratios[-1]:.3f}x", flush=True)
-            retry_ratios.append(cpu["happy-on"] / cpu["happy-noretry"])
-            print(f"benchmark: round {round_} happy path CPU per request, retries on / off: "
-                  f"{retry_ratios[-1]:.3f}x", flush=True)
-            stale_ratios.append(cpu["happy-on"] / cpu["happy-nostale"])
-            print(f"benchmark: round {round_} happy path CPU per request, stale-if-error on / off: "
-                  f"{stale_ratios[-1]:.3f}x", flush=True)
-            if not QUICK:
-                ejected_ratios.append(cpu["refused-ejected"] / cpu["happy-on"])
+            for a, b, values in rounds.values():
+                values.append(runs[a][-1]["cpuUsPerRequest"] / runs[b][-1]["cpuUsPerRequest"])
+                print(f"benchmark: round {round_} CPU per request, {a} / {b}: {values[-1]:.3f}x", flush=True)
         if QUICK:
-            print(f"benchmark: happy path CPU per request, on / off, median of {ROUNDS} rounds: "
-                  f"{statistics.median(ratios):.3f}x (min {min(ratios):.3f}, max {max(ratios):.3f})")
-            print(f"benchmark: happy path CPU per request, health on / off, median of {ROUNDS} rounds: "
-                  f"{statistics.median(health_ratios):.3f}x (min {min(health_ratios):.3f}, "
-                  f"max {max(health_ratios):.3f})")
-            print(f"benchmark: happy path CPU per request, retries on / off, median of {ROUNDS} rounds: "
-                  f"{statistics.median(retry_ratios):.3f}x (min {min(retry_ratios):.3f}, "
-                  f"max {max(retry_ratios):.3f})")
-            print(f"benchmark: happy path CPU per request, stale-if-error on / off, median of {ROUNDS} rounds: "
-                  f"{statistics.median(stale_ratios):.3f}x (min {min(stale_ratios):.3f}, "
-                  f"max {max(stale_ratios):.3f})")
+            for a, b, values in rounds.values():
+                print(f"benchmark: CPU per request, {a} / {b}, median of {ROUNDS} rounds: "
+                      f"{statistics.median(values):.3f}x (min {min(values):.3f}, max {max(values):.3f})")
             return
         by_name = {scenario[0]: scenario for scenario in scenarios}
         paired = {}
@@ -662,7 +647,7 @@ def main():
         "scenarios": {name: {key: summary([r[key] for r in rs]) for key in rs[0]} for name, rs in runs.items()},
         # the pairs' ratios, judged by the targets; the rounds' ratios, for comparison
         **{key: {**summary(paired[key]), "ci95": median_interval(paired[key]), "pairs": paired[key],
-                 **({"rounds": rounds[key]} if key in rounds else {})} for key in paired},
+                 **({"rounds": rounds[key][2]} if key in rounds else {})} for key in paired},
         "runs": runs,
         "fixedRate": {"rate": rate, "scenarios": fixed},
         "waiting": waits,
