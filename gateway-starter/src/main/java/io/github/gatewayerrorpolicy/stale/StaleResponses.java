@@ -107,6 +107,9 @@ public class StaleResponses implements MeterBinder, PerRouteState {
 
 	private static final String SKIPPED_METER = "gateway.upstream.stale.skipped";
 
+	private static final String SKIPPED_DESCRIPTION = "Responses that could have been kept but were not: "
+			+ "larger than max-entry-size, or no room for their copy within max-total-size";
+
 	private static final Log logger = LogFactory.getLog(StaleResponses.class);
 
 	private final ErrorPolicyResolver policies;
@@ -509,13 +512,11 @@ public class StaleResponses implements MeterBinder, PerRouteState {
 			.description("Stale-if-error reads and writes that failed: never a client's failure")
 			.register(registry);
 		FunctionCounter.builder(SKIPPED_METER, this.skippedTooLarge, AtomicLong::get)
-			.description("Responses that could have been kept but were not: larger than max-entry-size, or no room "
-					+ "for their copy within max-total-size")
+			.description(SKIPPED_DESCRIPTION)
 			.tag("reason", "too-large")
 			.register(registry);
 		FunctionCounter.builder(SKIPPED_METER, this.skippedNoRoom, AtomicLong::get)
-			.description("Responses that could have been kept but were not: larger than max-entry-size, or no room "
-					+ "for their copy within max-total-size")
+			.description(SKIPPED_DESCRIPTION)
 			.tag("reason", "no-room")
 			.register(registry);
 	}

@@ -75,7 +75,7 @@ public class ProblemDetailRenderer implements UpstreamErrorRenderer, Ordered {
 	 * Where a media type's writer is Spring's own Jackson encoder: its mapper's writer of
 	 * problem documents, made once.
 	 */
-	private final Map<MediaType, ProblemJsonWriter> jsonWriters = new HashMap<>();
+	private final Map<MediaType, ProblemJsonWriter> jsonWriters;
 
 	private final Map<ErrorType, URI> types = new EnumMap<>(ErrorType.class);
 
@@ -92,14 +92,16 @@ public class ProblemDetailRenderer implements UpstreamErrorRenderer, Ordered {
 	public ProblemDetailRenderer(ServerCodecConfigurer codecs, @Nullable URI typeBase) {
 		this.writers = Map.of(MediaType.APPLICATION_PROBLEM_JSON, writer(codecs, MediaType.APPLICATION_PROBLEM_JSON),
 				MediaType.APPLICATION_JSON, writer(codecs, MediaType.APPLICATION_JSON));
+		Map<MediaType, ProblemJsonWriter> jsonWriters = new HashMap<>();
 		if (JACKSON_PRESENT) {
 			this.writers.forEach((mediaType, writer) -> {
 				ProblemJsonWriter json = ProblemJsonWriter.of(writer, mediaType);
 				if (json != null) {
-					this.jsonWriters.put(mediaType, json);
+					jsonWriters.put(mediaType, json);
 				}
 			});
 		}
+		this.jsonWriters = Map.copyOf(jsonWriters);
 		for (ErrorType type : ErrorType.values()) {
 			this.types.put(type, (typeBase != null) ? typeBase.resolve(type.token()) : PROXY_ERROR_TYPES);
 		}

@@ -319,19 +319,16 @@ class StaleIfErrorTests {
 		ANSWERS.put(chunked,
 				"HTTP/1.1 200 OK\r\nCache-Control: max-age=0, stale-if-error=60\r\nTransfer-Encoding: chunked\r\n\r\n32\r\n"
 						+ body.substring(0, 50) + "\r\n32\r\n" + body.substring(50) + "\r\n0\r\n\r\n");
-		double tooLarge = this.registry.get("gateway.upstream.stale.skipped")
-			.tag("reason", "too-large")
-			.functionCounter()
-			.count();
+		double tooLarge = skippedTooLarge();
 		HttpResponse<String> whole = gateway.get(chunked, "*/*");
 		assertThat(whole.body()).as("passed whole, though too long to keep").isEqualTo(body);
 		MODES.put(chunked, "close");
 		assertThat(gateway.get(chunked, "*/*").statusCode()).as("not kept: over max-entry-size").isEqualTo(502);
-		assertThat(
-				this.registry.get("gateway.upstream.stale.skipped").tag("reason", "too-large").functionCounter().count()
-						- tooLarge)
-			.as("counted")
-			.isEqualTo(1);
+		assertThat(skippedTooLarge() - tooLarge).as("counted").isEqualTo(1);
+	}
+
+	private double skippedTooLarge() {
+		return this.registry.get("gateway.upstream.stale.skipped").tag("reason", "too-large").functionCounter().count();
 	}
 
 	@Test
